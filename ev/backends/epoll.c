@@ -1,0 +1,211 @@
+/*
+ * epoll.c - the Linux epoll backend.
+ *
+ * fds[fd].kmask is what the kernel has registered for fd (0: nothing, as far
+ * as we know) and fds[fd].gen a generation stored in the upper half of the
+ * event data, bumped on every EPOLL_CTL_ADD. Removal is lazy: when no watcher
+ * wants an fd any more it stays registered (close() usually removes it for
+ * free) and is disarmed by the first event it produces. An event whose
+ * generation is not the fd's current one comes from a registration we cannot
+ * reach any more (a dup of a closed fd): the epoll set is then rebuilt.
+ * Regular files are refused by epoll (EPERM); they are always ready, so they
+ * are kept on a side list and reported on every poll.
+ */
+#include "../core/backend.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+enum { KM_EPERM = 0x40 }; /* kmask bit: fd is on the always-ready list */
+
+struct epoll_state {
+    struct epoll_event *events;
+    int cap;
+    int *eperm; /* fds that epoll refused with EPERM */
+    int eperm_cnt, eperm_cap;
+    int rebuild;
+};
+
+static inline uint32_t to_epoll(int ev)
+{
+    return (ev & EV_READ ? EPOLLIN : 0u) | (ev & EV_WRITE ? EPOLLOUT : 0u);
+}
+
+static int epoll_open(void)
+{
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+static int epoll_init(struct ev_loop *loop)
+{
+    int fd = epoll_open();
+    if (fd < 0)
+        return fd;
+    struct epoll_state *s = ev__realloc(NULL, sizeof *s);
+    s->cap = 64;
+    s->events = ev__realloc(NULL, (size_t)s->cap * sizeof *s->events);
+    s->eperm = NULL;
+    s->eperm_cnt = s->eperm_cap = 0;
+    s->rebuild = 0;
+    loop->backend_fd = fd;
+    loop->bstate = s;
+    return 0;
+}
+
+static void epoll_destroy(struct ev_loop *loop)
+{
+    struct epoll_state *s = loop->bstate;
+    if (loop->backend_fd >= 0)
+        close(loop->backend_fd);
+    loop->backend_fd = -1;
+    if (s) {
+        ev__free(s->events);
+        ev__free(s->eperm);
+        ev__free(s);
+    }
+    loop->bstate = NULL;
+}
+
+/* A fresh epoll set with every wanted fd registered again. */
+static int epoll_recreate(struct ev_loop *loop)
+{
+    struct epoll_state *s = loop->bstate;
+    int fd = epoll_open();
+    if (fd < 0)
+        return fd;
+    close(loop->backend_fd);
+    loop->backend_fd = fd;
+    s->eperm_cnt = 0;
+    s->rebuild = 0;
+    ev__fd_rearm_all(loop);
+    return 0;
+}
+
+static void eperm_add(struct ev_loop *loop, int fd)
+{
+    struct epoll_state *s = loop->bstate;
+    if (loop->fds[fd].kmask & KM_EPERM)
+        return;
+    if (s->eperm_cnt == s->eperm_cap)
+        s->eperm = ev__grow(s->eperm, &s->eperm_cap, s->eperm_cnt + 1, sizeof(int));
+    s->eperm[s->eperm_cnt++] = fd;
+    loop->fds[fd].kmask = KM_EPERM;
+}
+
+static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
+{
+    struct ev__fd *f = &loop->fds[fd];
+    int want = nev & (EV_READ | EV_WRITE);
+    (void)oev;
+    if (!want)
+        return; /* lazy removal, see above */
+    if (f->kmask & KM_EPERM) {
+        if (!(nev & EV__IOFDSET))
+            return; /* still the same always-ready file */
+        f->kmask = 0; /* maybe a new file: ask epoll again; the list entry
+                         drops out at the next poll */
+    }
+    if (f->kmask == want && !(nev & EV__IOFDSET))
+        return;
+
+    struct epoll_event ev;
+    ev.events = to_epoll(want);
+    int op = f->kmask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (op == EPOLL_CTL_ADD)
+        ++f->gen;
+    ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)f->gen << 32);
+    if (EV__LIKELY(epoll_ctl(loop->backend_fd, op, fd, &ev) == 0)) {
+        f->kmask = (unsigned char)want;
+        return;
+    }
+    if (errno == ENOENT && op == EPOLL_CTL_MOD) {
+        /* the registration vanished with a close(): add the (new) file */
+        ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)++f->gen << 32);
+        op = EPOLL_CTL_ADD;
+    } else if (errno == EEXIST && op == EPOLL_CTL_ADD) {
+        op = EPOLL_CTL_MOD; /* registered after all: update it */
+    } else {
+        op = -1;
+    }
+    if (op >= 0 && epoll_ctl(loop->backend_fd, op, fd, &ev) == 0) {
+        f->kmask = (unsigned char)want;
+        return;
+    }
+    f->kmask = 0;
+    if (errno == EPERM)
+        eperm_add(loop, fd); /* regular file or similar: always ready */
+    else
+        ev__fd_kill(loop, fd); /* EBADF, ELOOP, EINVAL...: the fd is unusable */
+}
+
+static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
+{
+    struct epoll_state *s = loop->bstate;
+    if (s->eperm_cnt)
+        timeout = 0.;
+    int n = epoll_wait(loop->backend_fd, s->events, s->cap, ev__timeout_ms(timeout));
+    if (EV__UNLIKELY(n < 0)) {
+        if (errno != EINTR)
+            ev__syserr("(libev) epoll_wait");
+        return;
+    }
+    for (int i = 0; i < n; ++i) {
+        struct epoll_event *e = &s->events[i];
+        int fd = (int)(uint32_t)e->data.u64;
+        struct ev__fd *f = &loop->fds[fd];
+        if (EV__UNLIKELY((uint32_t)(e->data.u64 >> 32) != f->gen)) {
+            s->rebuild = 1; /* an unreachable old registration */
+            continue;
+        }
+        int got = (e->events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? EV_READ : 0) |
+                  (e->events & (EPOLLOUT | EPOLLERR | EPOLLHUP) ? EV_WRITE : 0);
+        int want = f->wanted;
+        if (EV__UNLIKELY(f->kmask & ~want)) {
+            /* the kernel watches more than we want: disarm the rest */
+            struct epoll_event ev;
+            ev.events = to_epoll(want);
+            ev.data.u64 = e->data.u64;
+            f->kmask = (unsigned char)want;
+            if (epoll_ctl(loop->backend_fd, want ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &ev) < 0)
+                s->rebuild = 1; /* the fd number no longer names that file */
+        }
+        ev__fd_event(loop, fd, got & want);
+    }
+    if (EV__UNLIKELY(n == s->cap)) {
+        ev__free(s->events);
+        s->cap *= 2;
+        s->events = ev__realloc(NULL, (size_t)s->cap * sizeof *s->events);
+    }
+    for (int i = 0; i < s->eperm_cnt; ++i) {
+        int fd = s->eperm[i];
+        struct ev__fd *f = &loop->fds[fd];
+        if ((f->kmask & KM_EPERM) && f->wanted) {
+            ev__fd_event(loop, fd, f->wanted);
+        } else {
+            if (f->kmask & KM_EPERM)
+                f->kmask = 0;
+            s->eperm[i--] = s->eperm[--s->eperm_cnt];
+        }
+    }
+    if (EV__UNLIKELY(s->rebuild) && epoll_recreate(loop) < 0)
+        ev__syserr("(libev) epoll_create1");
+}
+
+static int epoll_fork(struct ev_loop *loop)
+{
+    return epoll_recreate(loop);
+}
+
+const struct ev__backend ev__backend_epoll = {
+    .name = "epoll",
+    .id = EVBACKEND_EPOLL,
+    .flags = EV__BACKEND_EMBEDDABLE,
+    .mintime = 1e-3,
+    .init = epoll_init,
+    .destroy = epoll_destroy,
+    .fork = epoll_fork,
+    .modify = epoll_modify,
+    .poll = epoll_poll,
+};

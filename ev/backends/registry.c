@@ -1,0 +1,77 @@
+/*
+ * registry.c - which backends exist, in which order they are preferred, and
+ * which ones a loop gets. The only file that knows the preference order:
+ * io_uring, kqueue, port, epoll, poll, select.
+ */
+#include "../core/backend.h"
+
+#include <errno.h>
+
+static const struct ev__backend *const backends[] = {
+#if EV_USE_IOURING
+    &ev__backend_iouring,
+#endif
+#if EV_USE_KQUEUE
+    &ev__backend_kqueue,
+#endif
+#if EV_USE_PORT
+    &ev__backend_port,
+#endif
+#if EV_USE_EPOLL
+    &ev__backend_epoll,
+#endif
+#if EV_USE_POLL
+    &ev__backend_poll,
+#endif
+#if EV_USE_SELECT
+    &ev__backend_select,
+#endif
+};
+
+#define NBACKENDS ((int)(sizeof backends / sizeof backends[0]))
+
+unsigned int ev_supported_backends(void) EV_NOEXCEPT
+{
+    unsigned int mask = 0;
+    for (int i = 0; i < NBACKENDS; ++i)
+        mask |= backends[i]->id;
+    return mask;
+}
+
+unsigned int ev_recommended_backends(void) EV_NOEXCEPT
+{
+    unsigned int mask = ev_supported_backends();
+    /* io_uring is opt-in until it wins on our benchmarks; kqueue is broken
+     * for most fd types on macOS. */
+    mask &= ~(unsigned int)(EVBACKEND_IOURING | EVBACKEND_LINUXAIO);
+#ifdef __APPLE__
+    mask &= ~(unsigned int)EVBACKEND_KQUEUE;
+#endif
+    return mask;
+}
+
+unsigned int ev_embeddable_backends(void) EV_NOEXCEPT
+{
+    /* Backends whose kernel object is an fd that polls readable when events
+     * wait, whether compiled in or not (as libev reports it). */
+    return EVBACKEND_EPOLL | EVBACKEND_KQUEUE | EVBACKEND_PORT | EVBACKEND_IOURING;
+}
+
+int ev__backend_choose(struct ev_loop *loop, unsigned int flags)
+{
+    unsigned int want = flags & EVBACKEND_MASK;
+    if (!want)
+        want = ev_recommended_backends();
+    int err = -ENOSYS;
+    for (int i = 0; i < NBACKENDS; ++i) {
+        if (!(backends[i]->id & want))
+            continue;
+        loop->backend = backends[i];
+        err = backends[i]->init(loop);
+        if (err == 0)
+            return 0;
+        loop->backend = NULL;
+        loop->backend_fd = -1;
+    }
+    return err;
+}

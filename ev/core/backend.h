@@ -1,0 +1,73 @@
+/*
+ * backend.h - the interface between the loop and a kernel readiness API.
+ *
+ * A backend is one const struct. It keeps its kernel state in loop->backend_fd
+ * and loop->bstate, learns what to watch through modify(), and reports
+ * readiness through ev__fd_event() and bad fds through ev__fd_kill(). It never
+ * touches watchers. registry.c alone knows the preference order.
+ */
+#ifndef EV_BACKEND_H_
+#define EV_BACKEND_H_
+
+#include "ev_internal.h"
+
+enum {
+    EV__BACKEND_EMBEDDABLE = 1, /* backend_fd becomes readable when events wait */
+};
+
+struct ev__backend {
+    const char *name;
+    unsigned int id;    /* EVBACKEND_* */
+    unsigned int flags; /* EV__BACKEND_* */
+    ev_tstamp mintime;  /* the smallest timeout it can wait for */
+
+    /* Creates the kernel state. 0, or -errno (the loop then tries the next
+     * backend). May set loop->backend_fd. */
+    int (*init)(struct ev_loop *loop);
+    /* Frees everything init() and later calls created. */
+    void (*destroy)(struct ev_loop *loop);
+    /* In the child after fork: re-create the kernel state and re-register
+     * every watched fd (ev__fd_rearm_all). 0 or -errno. */
+    int (*fork)(struct ev_loop *loop);
+    /* fd's wanted events change from oev to nev (EV_READ|EV_WRITE, plus
+     * EV__IOFDSET when the fd number may now name another file). */
+    void (*modify)(struct ev_loop *loop, int fd, int oev, int nev);
+    /* Waits up to timeout seconds (< 0: forever) and reports readiness.
+     * EINTR returns quietly; other failures go to ev__syserr. */
+    void (*poll)(struct ev_loop *loop, ev_tstamp timeout);
+};
+
+#if EV_USE_SELECT
+extern const struct ev__backend ev__backend_select;
+#endif
+#if EV_USE_POLL
+extern const struct ev__backend ev__backend_poll;
+#endif
+#if EV_USE_EPOLL
+extern const struct ev__backend ev__backend_epoll;
+#endif
+#if EV_USE_IOURING
+extern const struct ev__backend ev__backend_iouring;
+#endif
+#if EV_USE_KQUEUE
+extern const struct ev__backend ev__backend_kqueue;
+#endif
+#if EV_USE_PORT
+extern const struct ev__backend ev__backend_port;
+#endif
+
+/* registry.c: picks and initialises a backend for flags; 0 or -errno. */
+int ev__backend_choose(struct ev_loop *loop, unsigned int flags);
+
+/* Milliseconds for a timeout, rounded up so a timer never wakes early;
+ * -1 for "forever". */
+static inline int ev__timeout_ms(ev_tstamp timeout)
+{
+    if (timeout < 0)
+        return -1;
+    if (timeout > 1e9)
+        return 1000000000; /* ~11.5 days; the loop simply wakes and waits again */
+    return (int)(timeout * 1e3 + 0.999999);
+}
+
+#endif /* EV_BACKEND_H_ */

@@ -1,0 +1,362 @@
+/*
+ * ev_internal.h - the loop structure and the helpers shared by the core files
+ * and the backends. Nothing here is public.
+ *
+ * Invariants kept by every file:
+ *  - a watcher is active iff w->active != 0; io/signal/child/stat/embed use 1,
+ *    array-kept watchers their index + 1, timers and periodics their heap index;
+ *  - w->pending == 0, or loop->pendings[pri][w->pending - 1].w == w;
+ *  - bit p of loop->pending_mask is set iff loop->pending_cnt[p] != 0;
+ *  - loop->activecnt counts active watchers minus ev_unref calls; internal
+ *    watchers (wake-up fd, signalfd, ...) hold no reference.
+ */
+#ifndef EV_INTERNAL_H_
+#define EV_INTERNAL_H_
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include "ev.h"
+
+/* Defaults for the EV_USE_* switches when the build did not set them. */
+#ifdef __linux__
+#ifndef EV_USE_EPOLL
+#define EV_USE_EPOLL 1
+#endif
+#ifndef EV_USE_EVENTFD
+#define EV_USE_EVENTFD 1
+#endif
+#ifndef EV_USE_SIGNALFD
+#define EV_USE_SIGNALFD 1
+#endif
+#ifndef EV_USE_TIMERFD
+#define EV_USE_TIMERFD 1
+#endif
+#ifndef EV_USE_INOTIFY
+#define EV_USE_INOTIFY 1
+#endif
+#endif
+#ifndef EV_USE_POLL
+#define EV_USE_POLL 1
+#endif
+#ifndef EV_USE_SELECT
+#define EV_USE_SELECT 1
+#endif
+#ifndef EV_USE_EPOLL
+#define EV_USE_EPOLL 0
+#endif
+#ifndef EV_USE_IOURING
+#define EV_USE_IOURING 0
+#endif
+#ifndef EV_USE_KQUEUE
+#define EV_USE_KQUEUE 0
+#endif
+#ifndef EV_USE_PORT
+#define EV_USE_PORT 0
+#endif
+#ifndef EV_USE_EVENTFD
+#define EV_USE_EVENTFD 0
+#endif
+#ifndef EV_USE_SIGNALFD
+#define EV_USE_SIGNALFD 0
+#endif
+#ifndef EV_USE_TIMERFD
+#define EV_USE_TIMERFD 0
+#endif
+#ifndef EV_USE_INOTIFY
+#define EV_USE_INOTIFY 0
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#if !EV_MULTIPLICITY
+/* With one loop, public functions have no loop parameter; the library body
+ * still says `loop`, which then names the one loop. Internal functions keep a
+ * `struct ev_loop *loop` parameter, which shadows this global. */
+extern struct ev_loop *ev__loop_single;
+#define loop ev__loop_single
+#endif
+
+#define EV__NUMPRI (EV_MAXPRI - EV_MINPRI + 1)
+
+#if EV_MINPRI == EV_MAXPRI
+#define EV__PRI(w) 0
+#define EV__SET_PRI(w, p) ((void)(w), (void)(p))
+#else
+#define EV__PRI(w) (((ev_watcher *)(w))->priority - EV_MINPRI)
+#define EV__SET_PRI(w, p) (((ev_watcher *)(w))->priority = (p))
+#endif
+
+#define EV__LIKELY(x) __builtin_expect(!!(x), 1)
+#define EV__UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* fd reify flags (ev__fd.reify). EV__IOFDSET (0x80) is reused as "the fd
+ * number may now name a different file". */
+enum { EV__REIFY = 0x01 };
+
+/* One queued invocation. */
+struct ev__pending {
+    ev_watcher *w;
+    int events;
+};
+
+/* Per file descriptor state, indexed by fd. */
+struct ev__fd {
+    ev_watcher_list *head; /* io watchers, newest first */
+    unsigned char wanted;  /* EV_READ|EV_WRITE as last told to the backend */
+    unsigned char reify;   /* EV__REIFY | EV__IOFDSET while in the change list */
+    unsigned char kmask;   /* backend-private (epoll: what the kernel has) */
+    unsigned char pad;
+    uint32_t gen; /* backend-private generation (epoll: stale event filter) */
+};
+
+/* A timer or periodic in the heap, with its deadline cached beside it. */
+struct ev__heap_node {
+    ev_tstamp at;
+    ev_watcher_time *w;
+};
+
+/* A growable array of watcher pointers (idle, prepare, check, ...). */
+struct ev__wlist {
+    ev_watcher **w;
+    int cnt, cap;
+};
+
+struct ev__backend;
+
+struct ev_loop {
+    /* Time: rt_now is ev_now(); mn_now the monotonic clock; rtmn_diff their
+     * difference, re-read from the realtime clock now and then. */
+    ev_tstamp rt_now;
+    ev_tstamp mn_now;
+    ev_tstamp rtmn_diff;
+    ev_tstamp rt_sync_mn; /* mn_now when the realtime clock was last read */
+
+    /* Pending queue: one array per priority, highest priority first. */
+    unsigned int pending_mask;
+    int pending_cnt[EV__NUMPRI];
+    int pending_cap[EV__NUMPRI];
+    struct ev__pending *pendings[EV__NUMPRI];
+    ev_watcher pending_dummy; /* stands in for a watcher unqueued in place */
+
+    /* Backend. */
+    const struct ev__backend *backend;
+    int backend_fd;
+    ev_tstamp backend_mintime;
+    void *bstate;
+
+    /* fd table and the list of fds changed since the last reify. */
+    struct ev__fd *fds;
+    int fd_cap;
+    int *changes;
+    int change_cnt, change_cap;
+
+    /* Timers: a 4-ary heap whose root is at index EV__HEAP0. */
+    struct ev__heap_node *timers;
+    int timer_cnt, timer_cap;
+    ev_watcher_time **rfeeds; /* scratch: expired timers fed in deadline order */
+    int rfeed_cap;
+
+#if EV_PERIODIC_ENABLE
+    struct ev__heap_node *periodics;
+    int periodic_cnt, periodic_cap;
+    int timerfd; /* -1, or a timerfd that fires when the wall clock is set */
+    ev_io timerfd_w;
+#endif
+
+    /* Array-kept watchers. */
+    struct ev__wlist idles[EV__NUMPRI];
+    unsigned int idle_mask; /* bit p: idles[p] not empty */
+    int idle_all;
+    struct ev__wlist prepares;
+    struct ev__wlist checks;
+    struct ev__wlist forks;
+    struct ev__wlist cleanups;
+    struct ev__wlist asyncs;
+
+    /* Wake-ups from other threads and signal handlers. */
+    int wake_rfd, wake_wfd; /* eventfd twice, or a pipe; -1 until needed */
+    ev_io wake_w;
+    int wake_wanted;   /* atomic: the loop may block, writers must write */
+    int wake_skipped;  /* atomic: a writer did not write */
+    int async_pending; /* atomic */
+    int sig_pending;   /* atomic */
+
+#if EV_SIGNAL_ENABLE
+    int sigfd; /* signalfd, or -1 */
+    ev_io sigfd_w;
+    sigset_t sigfd_set;
+#endif
+
+#if EV_STAT_ENABLE
+    int inotify_fd; /* -1 until the first ev_stat_start, -2 if unavailable */
+    ev_io inotify_w;
+    void *stat_state;
+#endif
+
+    /* Run state. */
+    int activecnt;
+    int loop_done;
+    unsigned int loop_count;
+    unsigned int loop_depth;
+    unsigned int flags;
+    int postfork;
+    pid_t curpid;
+    ev_tstamp io_collect;
+    ev_tstamp timeout_collect;
+    ev_tstamp suspend_mn; /* mn_now at ev_suspend */
+
+    void *userdata;
+    ev_loop_callback invoke_cb;
+    void (*release_cb)(EV_P);
+    void (*acquire_cb)(EV_P);
+};
+
+/* alloc.c */
+void *ev__realloc(void *ptr, size_t size);
+void ev__free(void *ptr);
+void ev__syserr(const char *msg);
+void ev__fatal(const char *msg);
+void *ev__grow(void *base, int *cap, int need, size_t elem);
+#define EV__ASSERT(cond, msg)                                                                      \
+    do {                                                                                           \
+        if (EV__UNLIKELY(!(cond)))                                                                 \
+            ev__fatal(msg);                                                                        \
+    } while (0)
+
+/* clock.c */
+ev_tstamp ev__mono(void);
+void ev__time_init(struct ev_loop *loop);
+void ev__time_update(struct ev_loop *loop);
+
+/* pending.c */
+void ev__grow_pending(struct ev_loop *loop, int pri);
+void ev__clear_pending(struct ev_loop *loop, ev_watcher *w);
+void ev__feed_reverse(struct ev_loop *loop, ev_watcher_time **ws, int n, int revents);
+
+/* Queues w with revents, or merges revents into its queued entry. */
+static inline void ev__feed(struct ev_loop *loop, ev_watcher *w, int revents)
+{
+    int pri = EV__PRI(w);
+    if (EV__UNLIKELY(w->pending)) {
+        loop->pendings[pri][w->pending - 1].events |= revents;
+        return;
+    }
+    int n = loop->pending_cnt[pri];
+    if (EV__UNLIKELY(n == loop->pending_cap[pri]))
+        ev__grow_pending(loop, pri);
+    loop->pendings[pri][n].w = w;
+    loop->pendings[pri][n].events = revents;
+    w->pending = n + 1;
+    loop->pending_cnt[pri] = n + 1;
+    loop->pending_mask |= 1u << pri;
+}
+
+/* Watcher activation: clamps the priority, marks active, takes a reference. */
+static inline void ev__start(struct ev_loop *loop, ev_watcher *w, int active)
+{
+#if EV_MINPRI != EV_MAXPRI
+    if (EV__UNLIKELY(w->priority < EV_MINPRI || w->priority > EV_MAXPRI))
+        w->priority = w->priority < EV_MINPRI ? EV_MINPRI : EV_MAXPRI;
+#endif
+    w->active = active;
+    ++loop->activecnt;
+}
+
+static inline void ev__stop(struct ev_loop *loop, ev_watcher *w)
+{
+    --loop->activecnt;
+    w->active = 0;
+}
+
+/* Unqueues w if it is pending (every stop starts with this). */
+static inline void ev__unpend(struct ev_loop *loop, ev_watcher *w)
+{
+    if (EV__UNLIKELY(w->pending))
+        ev__clear_pending(loop, w);
+}
+
+/* Feeds every watcher of a list, in list order. */
+static inline void ev__feed_list(struct ev_loop *loop, struct ev__wlist *l, int revents)
+{
+    for (int i = 0; i < l->cnt; ++i)
+        ev__feed(loop, l->w[i], revents);
+}
+
+/* wlist helpers (hooks.c): add sets w->active to index + 1. */
+void ev__wlist_add(struct ev_loop *loop, struct ev__wlist *l, ev_watcher *w);
+void ev__wlist_del(struct ev_loop *loop, struct ev__wlist *l, ev_watcher *w);
+
+/* fd.c */
+void ev__fd_grow(struct ev_loop *loop, int fd);
+void ev__fd_change(struct ev_loop *loop, int fd, int flags);
+void ev__fd_reify(struct ev_loop *loop);
+void ev__fd_kill(struct ev_loop *loop, int fd);
+/* Backends: after re-creating kernel state, every fd with watchers is
+ * registered again through modify(). */
+void ev__fd_rearm_all(struct ev_loop *loop);
+
+/* A backend reports readiness (EV_READ|EV_WRITE) of fd. */
+static inline void ev__fd_event(struct ev_loop *loop, int fd, int revents)
+{
+    for (ev_watcher_list *w = loop->fds[fd].head; w; w = w->next) {
+        int ev = ((ev_io *)w)->events & revents;
+        if (ev)
+            ev__feed(loop, (ev_watcher *)w, ev);
+    }
+}
+
+/* Internal watchers hold no loop reference. */
+void ev__io_start_internal(struct ev_loop *loop, ev_io *w);
+void ev__io_stop_internal(struct ev_loop *loop, ev_io *w);
+
+/* timer.c */
+void ev__timers_reify(struct ev_loop *loop);
+void ev__timers_shift(struct ev_loop *loop, ev_tstamp by);
+
+/* periodic.c */
+#if EV_PERIODIC_ENABLE
+void ev__periodics_reify(struct ev_loop *loop);
+void ev__periodics_reschedule(struct ev_loop *loop);
+void ev__periodic_loop_init(struct ev_loop *loop);
+void ev__periodic_loop_destroy(struct ev_loop *loop);
+#endif
+
+/* async.c: the wake-up channel shared by async watchers and signals. */
+int ev__wake_init(struct ev_loop *loop);
+void ev__wake(struct ev_loop *loop, int *flag);
+void ev__wake_destroy(struct ev_loop *loop);
+void ev__wake_fork(struct ev_loop *loop);
+void ev__async_process(struct ev_loop *loop);
+
+/* signal.c */
+#if EV_SIGNAL_ENABLE
+void ev__signals_process(struct ev_loop *loop);
+void ev__signal_loop_destroy(struct ev_loop *loop);
+void ev__signal_fork(struct ev_loop *loop);
+#endif
+#if EV_CHILD_ENABLE
+void ev__child_default_init(struct ev_loop *loop);
+void ev__child_default_destroy(struct ev_loop *loop);
+#endif
+
+/* stat.c */
+#if EV_STAT_ENABLE
+void ev__stat_loop_destroy(struct ev_loop *loop);
+void ev__stat_fork(struct ev_loop *loop);
+#endif
+
+/* Heap layout: the root is at index 3 so that the four children of a node
+ * (4k-8 .. 4k-5) start on a multiple of four, one cache line of nodes. */
+#define EV__HEAP0 3
+#define EV__HEAP_PARENT(k) ((((k) - EV__HEAP0 - 1) / 4) + EV__HEAP0)
+#define EV__HEAP_CHILD(k) (4 * ((k) - EV__HEAP0) + EV__HEAP0 + 1)
+
+void ev__heap_up(struct ev__heap_node *h, int k);
+void ev__heap_down(struct ev__heap_node *h, int n, int k);
+void ev__heap_adjust(struct ev__heap_node *h, int n, int k);
+
+#endif /* EV_INTERNAL_H_ */

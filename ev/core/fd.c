@@ -1,0 +1,140 @@
+/*
+ * fd.c - the fd table and io watchers. fds[fd] holds the io watchers of fd (a
+ * list through `next`, newest first) and what the backend was last told.
+ * Starting and stopping io watchers only records the fd in the change list;
+ * ev__fd_reify, once per iteration before polling, tells the backend about
+ * each changed fd once.
+ */
+#include "ev_internal.h"
+#include "backend.h"
+
+#include <string.h>
+
+void ev__fd_grow(struct ev_loop *loop, int fd)
+{
+    int old = loop->fd_cap;
+    loop->fds = ev__grow(loop->fds, &loop->fd_cap, fd + 1, sizeof(struct ev__fd));
+    memset(loop->fds + old, 0, (size_t)(loop->fd_cap - old) * sizeof(struct ev__fd));
+}
+
+void ev__fd_change(struct ev_loop *loop, int fd, int flags)
+{
+    struct ev__fd *f = &loop->fds[fd];
+    unsigned char was = f->reify;
+    f->reify = (unsigned char)(was | flags);
+    if (!was) {
+        if (EV__UNLIKELY(loop->change_cnt == loop->change_cap))
+            loop->changes = ev__grow(loop->changes, &loop->change_cap, loop->change_cnt + 1,
+                                     sizeof(int));
+        loop->changes[loop->change_cnt++] = fd;
+    }
+}
+
+void ev__fd_reify(struct ev_loop *loop)
+{
+    /* The list may grow while we walk it: a backend that finds a bad fd kills
+     * its watchers, which records the fd again. */
+    for (int i = 0; i < loop->change_cnt; ++i) {
+        int fd = loop->changes[i];
+        struct ev__fd *f = &loop->fds[fd];
+        int wanted = 0;
+        for (ev_watcher_list *w = f->head; w; w = w->next)
+            wanted |= ((ev_io *)w)->events;
+        int reify = f->reify;
+        int old = f->wanted;
+        f->reify = 0;
+        f->wanted = (unsigned char)wanted;
+        if (old != wanted || (reify & EV__IOFDSET))
+            loop->backend->modify(loop, fd, old, wanted | (reify & EV__IOFDSET));
+    }
+    loop->change_cnt = 0;
+}
+
+void ev__fd_rearm_all(struct ev_loop *loop)
+{
+    for (int fd = 0; fd < loop->fd_cap; ++fd) {
+        struct ev__fd *f = &loop->fds[fd];
+        f->kmask = 0;
+        if (f->wanted)
+            loop->backend->modify(loop, fd, 0, f->wanted | EV__IOFDSET);
+    }
+}
+
+void ev__fd_kill(struct ev_loop *loop, int fd)
+{
+    ev_io *w;
+    while ((w = (ev_io *)loop->fds[fd].head)) {
+        ev_io_stop(EV_A_ w);
+        ev__feed(loop, (ev_watcher *)w, EV_ERROR | EV_READ | EV_WRITE);
+    }
+}
+
+void ev_feed_fd_event(EV_P_ int fd, int revents) EV_NOEXCEPT
+{
+    if (fd >= 0 && fd < loop->fd_cap)
+        ev__fd_event(loop, fd, revents);
+}
+
+static void io_link(struct ev_loop *loop, ev_io *w)
+{
+    int fd = w->fd;
+    if (EV__UNLIKELY(fd >= loop->fd_cap))
+        ev__fd_grow(loop, fd);
+    w->next = loop->fds[fd].head;
+    loop->fds[fd].head = (ev_watcher_list *)w;
+    ev__fd_change(loop, fd, (w->events & EV__IOFDSET) | EV__REIFY);
+    w->events &= ~EV__IOFDSET;
+}
+
+static void io_unlink(struct ev_loop *loop, ev_io *w)
+{
+    ev_watcher_list **p = &loop->fds[w->fd].head;
+    while (*p != (ev_watcher_list *)w) {
+        EV__ASSERT(*p, "libev: ev_io_stop: watcher not found on its fd; was w->fd changed "
+                       "while the watcher was active?");
+        p = &(*p)->next;
+    }
+    *p = w->next;
+    ev__fd_change(loop, w->fd, EV__REIFY);
+}
+
+void ev_io_start(EV_P_ ev_io *w) EV_NOEXCEPT
+{
+    if (EV__UNLIKELY(w->active))
+        return;
+    EV__ASSERT(w->fd >= 0, "libev: ev_io_start called with negative fd");
+    EV__ASSERT(!(w->events & ~(EV__IOFDSET | EV_READ | EV_WRITE)),
+               "libev: ev_io_start called with illegal event mask");
+    EV__ASSERT(w->cb, "libev: ev_io_start called with a NULL callback");
+    ev__start(loop, (ev_watcher *)w, 1);
+    io_link(loop, w);
+}
+
+void ev_io_stop(EV_P_ ev_io *w) EV_NOEXCEPT
+{
+    ev__unpend(loop, (ev_watcher *)w);
+    if (EV__UNLIKELY(!w->active))
+        return;
+    EV__ASSERT(w->fd >= 0 && w->fd < loop->fd_cap,
+               "libev: ev_io_stop called with illegal fd (must stay constant after start!)");
+    io_unlink(loop, w);
+    ev__stop(loop, (ev_watcher *)w);
+}
+
+void ev__io_start_internal(struct ev_loop *loop, ev_io *w)
+{
+    if (w->active)
+        return;
+    w->active = 1;
+    EV__SET_PRI(w, EV_MAXPRI);
+    io_link(loop, w);
+}
+
+void ev__io_stop_internal(struct ev_loop *loop, ev_io *w)
+{
+    ev__unpend(loop, (ev_watcher *)w);
+    if (!w->active)
+        return;
+    io_unlink(loop, w);
+    w->active = 0;
+}

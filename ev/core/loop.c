@@ -1,0 +1,400 @@
+/*
+ * loop.c - loop creation, destruction and the iteration itself (ev_run).
+ *
+ * One iteration: fork check and fork watchers, prepare watchers, apply fd
+ * changes, compute how long to block (0 when anything is pending or idle,
+ * forever when no timer is due), poll, then queue timers, periodics, idles and
+ * checks and invoke everything pending. The loop blocks without a timeout when
+ * nothing time-based is waiting: no periodic wake-up is needed to notice clock
+ * jumps (periodic.c uses a timerfd for that).
+ */
+#include "ev_internal.h"
+#include "backend.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+
+#if EV_MULTIPLICITY
+struct ev_loop *ev_default_loop_ptr;
+#else
+static struct ev_loop single_loop_struct;
+struct ev_loop *ev__loop_single = &single_loop_struct;
+ev_tstamp ev_rt_now;
+#endif
+static struct ev_loop default_loop_struct;
+
+int ev_version_major(void) EV_NOEXCEPT
+{
+    return EV_VERSION_MAJOR;
+}
+
+int ev_version_minor(void) EV_NOEXCEPT
+{
+    return EV_VERSION_MINOR;
+}
+
+static unsigned int effective_flags(unsigned int flags)
+{
+    if (flags & EVFLAG_NOENV)
+        return flags;
+    if (getuid() != geteuid() || getgid() != getegid())
+        return flags; /* never trust the environment of a setuid program */
+    const char *env = getenv("LIBEV_FLAGS");
+    if (!env)
+        return flags;
+    /* Decimal, as libev reads it; the fork check comes only from the program. */
+    unsigned int v = (unsigned int)atoi(env);
+    return (v & ~(unsigned int)EVFLAG_FORKCHECK) | (flags & EVFLAG_FORKCHECK);
+}
+
+static int loop_init(struct ev_loop *loop, unsigned int flags)
+{
+    memset(loop, 0, sizeof *loop);
+    flags = effective_flags(flags);
+    loop->flags = flags;
+    loop->backend_fd = -1;
+    loop->wake_rfd = loop->wake_wfd = -1;
+#if EV_SIGNAL_ENABLE
+    loop->sigfd = -1;
+#endif
+#if EV_STAT_ENABLE
+    loop->inotify_fd = -1;
+#endif
+#if EV_PERIODIC_ENABLE
+    loop->timerfd = -1;
+#endif
+    loop->invoke_cb = ev_invoke_pending;
+    loop->curpid = getpid();
+    ev_init(&loop->pending_dummy, NULL);
+    ev__time_init(loop);
+    if (ev__backend_choose(loop, flags) < 0)
+        return -1;
+    loop->backend_mintime = loop->backend->mintime;
+    return 0;
+}
+
+/* Frees everything but the loop struct itself. */
+static void loop_free(struct ev_loop *loop)
+{
+#if EV_STAT_ENABLE
+    ev__stat_loop_destroy(loop);
+#endif
+#if EV_SIGNAL_ENABLE
+    ev__signal_loop_destroy(loop);
+#endif
+#if EV_PERIODIC_ENABLE
+    ev__periodic_loop_destroy(loop);
+#endif
+    ev__wake_destroy(loop);
+    if (loop->backend)
+        loop->backend->destroy(loop);
+    for (int p = 0; p < EV__NUMPRI; ++p) {
+        ev__free(loop->pendings[p]);
+        ev__free(loop->idles[p].w);
+    }
+    ev__free(loop->fds);
+    ev__free(loop->changes);
+    ev__free(loop->timers);
+    ev__free(loop->rfeeds);
+#if EV_PERIODIC_ENABLE
+    ev__free(loop->periodics);
+#endif
+    ev__free(loop->prepares.w);
+    ev__free(loop->checks.w);
+    ev__free(loop->forks.w);
+    ev__free(loop->cleanups.w);
+    ev__free(loop->asyncs.w);
+    loop->backend = NULL;
+}
+
+#if EV_MULTIPLICITY
+struct ev_loop *ev_loop_new(unsigned int flags) EV_NOEXCEPT
+{
+    struct ev_loop *loop = ev__realloc(NULL, sizeof *loop);
+    if (loop_init(loop, flags) == 0)
+        return loop;
+    loop_free(loop);
+    ev__free(loop);
+    return NULL;
+}
+
+struct ev_loop *ev_default_loop(unsigned int flags) EV_NOEXCEPT
+{
+    if (!ev_default_loop_ptr) {
+        struct ev_loop *loop = &default_loop_struct;
+        if (loop_init(loop, flags) < 0) {
+            loop_free(loop);
+            return NULL;
+        }
+        ev_default_loop_ptr = loop;
+#if EV_CHILD_ENABLE
+        ev__child_default_init(loop);
+#endif
+    }
+    return ev_default_loop_ptr;
+}
+#else
+int ev_default_loop(unsigned int flags) EV_NOEXCEPT
+{
+    static int ready;
+    if (!ready) {
+        if (loop_init(loop, flags) < 0) {
+            loop_free(loop);
+            return 0;
+        }
+        ready = 1;
+#if EV_CHILD_ENABLE
+        ev__child_default_init(loop);
+#endif
+    }
+    return 1;
+}
+#endif
+
+void ev_loop_destroy(EV_P)
+{
+    if (!loop || !loop->backend)
+        return;
+#if EV_CLEANUP_ENABLE
+    if (loop->cleanups.cnt) {
+        ev__feed_list(loop, &loop->cleanups, EV_CLEANUP);
+        ev_invoke_pending(EV_A);
+    }
+#endif
+#if EV_CHILD_ENABLE && EV_MULTIPLICITY
+    if (loop == ev_default_loop_ptr)
+        ev__child_default_destroy(loop);
+#endif
+    loop_free(loop);
+#if EV_MULTIPLICITY
+    if (loop == ev_default_loop_ptr)
+        ev_default_loop_ptr = NULL;
+    else
+        ev__free(loop);
+#endif
+}
+
+void ev_loop_fork(EV_P) EV_NOEXCEPT
+{
+    loop->postfork = 1;
+}
+
+/* In the child after a fork: new kernel state for everything the loop owns. */
+static void loop_reinit_after_fork(struct ev_loop *loop)
+{
+    loop->postfork = 0;
+    loop->curpid = getpid();
+    if (loop->backend->fork(loop) < 0)
+        ev__syserr("(libev) cannot re-create the backend after fork");
+    ev__wake_fork(loop);
+#if EV_SIGNAL_ENABLE
+    ev__signal_fork(loop);
+#endif
+#if EV_STAT_ENABLE
+    ev__stat_fork(loop);
+#endif
+}
+
+unsigned int ev_backend(EV_P) EV_NOEXCEPT
+{
+    return loop->backend->id;
+}
+
+void ev_ref(EV_P) EV_NOEXCEPT
+{
+    ++loop->activecnt;
+}
+
+void ev_unref(EV_P) EV_NOEXCEPT
+{
+    --loop->activecnt;
+}
+
+void ev_break(EV_P_ int how) EV_NOEXCEPT
+{
+    loop->loop_done = how;
+}
+
+unsigned int ev_iteration(EV_P) EV_NOEXCEPT
+{
+    return loop->loop_count;
+}
+
+unsigned int ev_depth(EV_P) EV_NOEXCEPT
+{
+    return loop->loop_depth;
+}
+
+void ev_set_io_collect_interval(EV_P_ ev_tstamp interval) EV_NOEXCEPT
+{
+    loop->io_collect = interval > 0. ? interval : 0.;
+}
+
+void ev_set_timeout_collect_interval(EV_P_ ev_tstamp interval) EV_NOEXCEPT
+{
+    loop->timeout_collect = interval > 0. ? interval : 0.;
+}
+
+void ev_set_userdata(EV_P_ void *data) EV_NOEXCEPT
+{
+    loop->userdata = data;
+}
+
+void *ev_userdata(EV_P) EV_NOEXCEPT
+{
+    return loop->userdata;
+}
+
+void ev_set_invoke_pending_cb(EV_P_ ev_loop_callback invoke_pending_cb) EV_NOEXCEPT
+{
+    loop->invoke_cb = invoke_pending_cb ? invoke_pending_cb : ev_invoke_pending;
+}
+
+void ev_set_loop_release_cb(EV_P_ void (*release)(EV_P), void (*acquire)(EV_P)) EV_NOEXCEPT
+{
+    loop->release_cb = release;
+    loop->acquire_cb = acquire;
+}
+
+void ev_suspend(EV_P) EV_NOEXCEPT
+{
+    ev__time_update(loop);
+    loop->suspend_mn = loop->mn_now;
+}
+
+void ev_resume(EV_P) EV_NOEXCEPT
+{
+    ev__time_update(loop);
+    /* Timers do not count the suspended time. */
+    ev__timers_shift(loop, loop->mn_now - loop->suspend_mn);
+#if EV_PERIODIC_ENABLE
+    ev__periodics_reschedule(loop);
+#endif
+}
+
+/* How long the next poll may block: < 0 for "until an fd is ready". */
+static ev_tstamp block_time(struct ev_loop *loop)
+{
+    ev_tstamp t = -1.;
+    if (loop->timer_cnt) {
+        ev__time_update(loop);
+        t = loop->timers[EV__HEAP0].at - loop->mn_now;
+    }
+#if EV_PERIODIC_ENABLE
+    if (loop->periodic_cnt) {
+        if (!loop->timer_cnt)
+            ev__time_update(loop);
+        ev_tstamp p = loop->periodics[EV__HEAP0].at - loop->rt_now;
+        if (t < 0. || p < t)
+            t = p < 0. ? 0. : p;
+        /* Without a timerfd a wall-clock step is only noticed by waking. */
+        if (loop->timerfd < 0 && t > 59.743)
+            t = 59.743;
+    }
+#endif
+    if (t < 0.) {
+        /* Nothing time-based: block until an fd is ready, except that a
+         * timer in the past must not make us wait at all. */
+        if (loop->timer_cnt)
+            return 0.;
+        return -1.;
+    }
+    if (t > 0. && t < loop->timeout_collect)
+        t = loop->timeout_collect; /* slack to batch timers; an expired one still waits 0 */
+    return t;
+}
+
+int ev_run(EV_P_ int flags)
+{
+    ++loop->loop_depth;
+    loop->loop_done = EVBREAK_CANCEL;
+    loop->invoke_cb(EV_A); /* whatever was queued before ev_run */
+
+    do {
+        if (EV__UNLIKELY(loop->flags & EVFLAG_FORKCHECK) && EV__UNLIKELY(getpid() != loop->curpid))
+            loop->postfork = 1;
+#if EV_FORK_ENABLE
+        if (EV__UNLIKELY(loop->postfork) && loop->forks.cnt) {
+            ev__feed_list(loop, &loop->forks, EV_FORK);
+            loop->invoke_cb(EV_A);
+        }
+#endif
+#if EV_PREPARE_ENABLE
+        if (EV__UNLIKELY(loop->prepares.cnt)) {
+            ev__feed_list(loop, &loop->prepares, EV_PREPARE);
+            loop->invoke_cb(EV_A);
+        }
+#endif
+        if (EV__UNLIKELY(loop->loop_done))
+            break;
+        if (EV__UNLIKELY(loop->postfork))
+            loop_reinit_after_fork(loop);
+        if (loop->change_cnt)
+            ev__fd_reify(loop);
+
+        ev_tstamp timeout = 0.;
+        int may_block = !(flags & EVRUN_NOWAIT) && !loop->idle_all && loop->activecnt > 0 &&
+                        !loop->pending_mask;
+        if (may_block) {
+            STORE(&loop->wake_wanted, 1);
+            if (!LOAD(&loop->wake_skipped)) {
+                timeout = block_time(loop);
+                if (EV__UNLIKELY(loop->io_collect > 0.) && (timeout < 0. || timeout > 0.)) {
+                    ev_tstamp s = loop->io_collect;
+                    if (timeout >= 0. && s > timeout)
+                        s = timeout;
+                    ev_sleep(s);
+                    if (timeout > 0.)
+                        timeout = timeout > s ? timeout - s : 0.;
+                }
+            }
+        }
+
+        ++loop->loop_count;
+        if (EV__UNLIKELY(loop->release_cb != NULL))
+            loop->release_cb(EV_A);
+        loop->backend->poll(loop, timeout);
+        if (EV__UNLIKELY(loop->acquire_cb != NULL))
+            loop->acquire_cb(EV_A);
+        if (may_block)
+            STORE(&loop->wake_wanted, 0);
+        if (EV__UNLIKELY(LOAD(&loop->wake_skipped))) {
+            STORE(&loop->wake_skipped, 0);
+            if (loop->wake_rfd >= 0)
+                ev__feed(loop, (ev_watcher *)&loop->wake_w, EV_CUSTOM);
+        }
+
+        ev__time_update(loop);
+        if (loop->timer_cnt)
+            ev__timers_reify(loop);
+#if EV_PERIODIC_ENABLE
+        if (loop->periodic_cnt)
+            ev__periodics_reify(loop);
+#endif
+#if EV_IDLE_ENABLE
+        /* Idle watchers of the highest level that has any, only when nothing
+         * of that priority or above is pending. */
+        if (EV__UNLIKELY(loop->idle_all)) {
+            int top = 31 - __builtin_clz(loop->idle_mask);
+            if (!(loop->pending_mask >> top))
+                ev__feed_list(loop, &loop->idles[top], EV_IDLE);
+        }
+#endif
+#if EV_CHECK_ENABLE
+        if (EV__UNLIKELY(loop->checks.cnt))
+            ev__feed_list(loop, &loop->checks, EV_CHECK);
+#endif
+        loop->invoke_cb(EV_A);
+    } while (EV__LIKELY(loop->activecnt > 0 && !loop->loop_done &&
+                        !(flags & (EVRUN_ONCE | EVRUN_NOWAIT))));
+
+    if (loop->loop_done == EVBREAK_ONE)
+        loop->loop_done = EVBREAK_CANCEL;
+    --loop->loop_depth;
+    return loop->activecnt;
+}

@@ -1,0 +1,89 @@
+/*
+ * pending.c - the pending queue. Each priority has an array of (watcher,
+ * revents); a watcher's `pending` is its 1-based slot. Invocation takes the
+ * highest non-empty priority (a bit mask, so empty levels cost nothing) and
+ * pops from the end, so within one priority the last queued runs first.
+ * Unqueueing replaces the slot's watcher by a dummy: O(1), order kept.
+ */
+#include "ev_internal.h"
+
+void ev__grow_pending(struct ev_loop *loop, int pri)
+{
+    loop->pendings[pri] = ev__grow(loop->pendings[pri], &loop->pending_cap[pri],
+                                   loop->pending_cnt[pri] + 1, sizeof(struct ev__pending));
+}
+
+void ev__clear_pending(struct ev_loop *loop, ev_watcher *w)
+{
+    loop->pendings[EV__PRI(w)][w->pending - 1].w = &loop->pending_dummy;
+    w->pending = 0;
+}
+
+void ev__feed_reverse(struct ev_loop *loop, ev_watcher_time **ws, int n, int revents)
+{
+    while (n--)
+        ev__feed(loop, (ev_watcher *)ws[n], revents);
+}
+
+static void check_priority(ev_watcher *w)
+{
+#if EV_MINPRI != EV_MAXPRI
+    /* A watcher that was never started may carry any priority; keep the
+     * queue index in range the way ev_*_start would. */
+    if (EV__UNLIKELY(w->priority < EV_MINPRI || w->priority > EV_MAXPRI))
+        w->priority = w->priority < EV_MINPRI ? EV_MINPRI : EV_MAXPRI;
+#else
+    (void)w;
+#endif
+}
+
+void ev_feed_event(EV_P_ void *w_, int revents) EV_NOEXCEPT
+{
+    ev_watcher *w = (ev_watcher *)w_;
+    if (!w->pending)
+        check_priority(w);
+    ev__feed(loop, w, revents);
+}
+
+int ev_clear_pending(EV_P_ void *w_) EV_NOEXCEPT
+{
+    ev_watcher *w = (ev_watcher *)w_;
+    if (!w->pending)
+        return 0;
+    struct ev__pending *p = &loop->pendings[EV__PRI(w)][w->pending - 1];
+    int revents = p->events;
+    p->w = &loop->pending_dummy;
+    w->pending = 0;
+    return revents;
+}
+
+void ev_invoke(EV_P_ void *w_, int revents)
+{
+    ev_watcher *w = (ev_watcher *)w_;
+    EV_CB_INVOKE(w, revents);
+}
+
+unsigned int ev_pending_count(EV_P) EV_NOEXCEPT
+{
+    unsigned int n = 0;
+    for (int p = 0; p < EV__NUMPRI; ++p)
+        n += (unsigned int)loop->pending_cnt[p];
+    return n;
+}
+
+void ev_invoke_pending(EV_P)
+{
+    while (loop->pending_mask) {
+        int pri = 31 - __builtin_clz(loop->pending_mask);
+        int n = --loop->pending_cnt[pri];
+        if (!n)
+            loop->pending_mask &= ~(1u << pri);
+        /* Copy out: the callback may queue into this very slot. */
+        ev_watcher *w = loop->pendings[pri][n].w;
+        int revents = loop->pendings[pri][n].events;
+        if (EV__LIKELY(w != &loop->pending_dummy)) {
+            w->pending = 0;
+            EV_CB_INVOKE(w, revents);
+        }
+    }
+}

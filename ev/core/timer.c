@@ -1,0 +1,153 @@
+/*
+ * timer.c - ev_timer and ev_once. Timers live in loop->timers (heap.c) keyed
+ * on their absolute monotonic deadline, which is also kept in w->at while the
+ * timer is active; a stopped timer's `at` holds the time that was left. A
+ * timer fires only when its deadline is strictly before mn_now, so never
+ * early; repeating timers are re-armed from their deadline, clamped to now.
+ */
+#include "ev_internal.h"
+
+#define TIMER_END(loop) ((loop)->timer_cnt + EV__HEAP0)
+
+void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT
+{
+    if (EV__UNLIKELY(w->active))
+        return;
+    EV__ASSERT(w->repeat >= 0., "libev: ev_timer_start called with negative timer repeat value");
+    EV__ASSERT(w->cb, "libev: ev_timer_start called with a NULL callback");
+    w->at += loop->mn_now;
+    int k = TIMER_END(loop);
+    if (EV__UNLIKELY(k >= loop->timer_cap))
+        loop->timers = ev__grow(loop->timers, &loop->timer_cap, k + 1, sizeof(struct ev__heap_node));
+    ++loop->timer_cnt;
+    loop->timers[k].at = w->at;
+    loop->timers[k].w = (ev_watcher_time *)w;
+    ev__start(loop, (ev_watcher *)w, k);
+    ev__heap_up(loop->timers, k);
+}
+
+static void timer_unlink(struct ev_loop *loop, ev_timer *w)
+{
+    int k = w->active;
+    int last = TIMER_END(loop) - 1;
+    --loop->timer_cnt;
+    if (EV__LIKELY(k != last)) {
+        loop->timers[k] = loop->timers[last];
+        ev__heap_adjust(loop->timers, last, k);
+    }
+}
+
+void ev_timer_stop(EV_P_ ev_timer *w) EV_NOEXCEPT
+{
+    ev__unpend(loop, (ev_watcher *)w);
+    if (EV__UNLIKELY(!w->active))
+        return;
+    timer_unlink(loop, w);
+    w->at -= loop->mn_now;
+    ev__stop(loop, (ev_watcher *)w);
+}
+
+void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
+{
+    ev__unpend(loop, (ev_watcher *)w);
+    if (w->active) {
+        if (w->repeat != 0.) {
+            w->at = loop->mn_now + w->repeat;
+            loop->timers[w->active].at = w->at;
+            ev__heap_adjust(loop->timers, TIMER_END(loop), w->active);
+        } else {
+            ev_timer_stop(EV_A_ w);
+        }
+    } else if (w->repeat != 0.) {
+        w->at = w->repeat;
+        ev_timer_start(EV_A_ w);
+    }
+}
+
+ev_tstamp ev_timer_remaining(EV_P_ ev_timer *w) EV_NOEXCEPT
+{
+    return w->active ? w->at - loop->mn_now : w->at;
+}
+
+void ev__timers_reify(struct ev_loop *loop)
+{
+    int n = 0;
+    while (loop->timer_cnt && loop->timers[EV__HEAP0].at < loop->mn_now) {
+        ev_timer *w = (ev_timer *)loop->timers[EV__HEAP0].w;
+        if (w->repeat != 0.) {
+            EV__ASSERT(w->repeat > 0., "libev: negative ev_timer repeat value found while "
+                                       "processing timers");
+            w->at += w->repeat;
+            if (w->at < loop->mn_now)
+                w->at = loop->mn_now; /* no catch-up bursts */
+            loop->timers[EV__HEAP0].at = w->at;
+            ev__heap_down(loop->timers, TIMER_END(loop), EV__HEAP0);
+        } else {
+            ev_timer_stop(EV_A_ w);
+        }
+        /* Collected, then fed last-first, so the earliest deadline runs first. */
+        if (EV__UNLIKELY(n == loop->rfeed_cap))
+            loop->rfeeds =
+                ev__grow(loop->rfeeds, &loop->rfeed_cap, n + 1, sizeof(ev_watcher_time *));
+        loop->rfeeds[n++] = (ev_watcher_time *)w;
+    }
+    if (n)
+        ev__feed_reverse(loop, loop->rfeeds, n, EV_TIMER);
+}
+
+void ev__timers_shift(struct ev_loop *loop, ev_tstamp by)
+{
+    for (int k = EV__HEAP0; k < TIMER_END(loop); ++k) {
+        loop->timers[k].at += by;
+        loop->timers[k].w->at += by;
+    }
+}
+
+/* ev_once: an io and a timer watcher in one allocation; whichever fires
+ * first stops both, frees them and calls the user's function. */
+struct once {
+    ev_io io;
+    ev_timer to;
+    void (*cb)(int revents, void *arg);
+    void *arg;
+};
+
+static void once_fire(struct ev_loop *loop, struct once *o, int revents)
+{
+    void (*cb)(int, void *) = o->cb;
+    void *arg = o->arg;
+    ev_io_stop(EV_A_ &o->io);
+    ev_timer_stop(EV_A_ &o->to);
+    ev__free(o);
+    cb(revents, arg);
+}
+
+static void once_io_cb(EV_P_ ev_io *w, int revents)
+{
+    struct once *o = (struct once *)((char *)w - offsetof(struct once, io));
+    once_fire(loop, o, revents | ev_clear_pending(EV_A_ &o->to));
+}
+
+static void once_timer_cb(EV_P_ ev_timer *w, int revents)
+{
+    struct once *o = (struct once *)((char *)w - offsetof(struct once, to));
+    once_fire(loop, o, revents | ev_clear_pending(EV_A_ &o->io));
+}
+
+void ev_once(EV_P_ int fd, int events, ev_tstamp timeout, void (*cb)(int revents, void *arg),
+             void *arg) EV_NOEXCEPT
+{
+    struct once *o = ev__realloc(NULL, sizeof *o);
+    o->cb = cb;
+    o->arg = arg;
+    ev_init(&o->io, once_io_cb);
+    ev_init(&o->to, once_timer_cb);
+    if (fd >= 0) {
+        ev_io_set(&o->io, fd, events);
+        ev_io_start(EV_A_ &o->io);
+    }
+    if (timeout >= 0.) {
+        ev_timer_set(&o->to, timeout, 0.);
+        ev_timer_start(EV_A_ &o->to);
+    }
+}
