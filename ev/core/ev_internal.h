@@ -323,6 +323,7 @@ void ev__periodics_reify(struct ev_loop *loop);
 void ev__periodics_reschedule(struct ev_loop *loop);
 void ev__periodic_loop_init(struct ev_loop *loop);
 void ev__periodic_loop_destroy(struct ev_loop *loop);
+void ev__periodic_fork(struct ev_loop *loop);
 #endif
 
 /* async.c: the wake-up channel shared by async watchers and signals. */

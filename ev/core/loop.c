@@ -192,6 +192,9 @@ static void loop_reinit_after_fork(struct ev_loop *loop)
     if (loop->backend->fork(loop) < 0)
         ev__syserr("(libev) cannot re-create the backend after fork");
     ev__wake_fork(loop);
+#if EV_PERIODIC_ENABLE
+    ev__periodic_fork(loop);
+#endif
 #if EV_SIGNAL_ENABLE
     ev__signal_fork(loop);
 #endif

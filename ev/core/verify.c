@@ -1,0 +1,64 @@
+/*
+ * verify.c - ev_verify: walks every internal structure and aborts with a
+ * message naming the broken invariant (see ev_internal.h). Cost is linear in
+ * the number of watchers; meant for tests and debugging.
+ */
+#include "ev_internal.h"
+
+#define CHECK(cond, what) EV__ASSERT(cond, "libev: ev_verify: " what)
+
+static void verify_heap(struct ev__heap_node *h, int cnt, const char *kind)
+{
+    (void)kind;
+    int end = cnt + EV__HEAP0;
+    for (int k = EV__HEAP0; k < end; ++k) {
+        CHECK(h[k].w->active == k, "heap index does not match watcher's active");
+        CHECK(h[k].at == h[k].w->at, "cached heap deadline differs from watcher's at");
+        if (k > EV__HEAP0)
+            CHECK(h[EV__HEAP_PARENT(k)].at <= h[k].at, "heap order violated");
+    }
+}
+
+static void verify_wlist(struct ev__wlist *l)
+{
+    CHECK(l->cnt >= 0 && l->cnt <= l->cap, "watcher array count out of range");
+    for (int i = 0; i < l->cnt; ++i)
+        CHECK(l->w[i]->active == i + 1, "array watcher's active is not its index + 1");
+}
+
+void ev_verify(EV_P) EV_NOEXCEPT
+{
+    unsigned int mask = 0;
+    for (int p = 0; p < EV__NUMPRI; ++p) {
+        CHECK(loop->pending_cnt[p] >= 0 && loop->pending_cnt[p] <= loop->pending_cap[p],
+              "pending count out of range");
+        if (loop->pending_cnt[p])
+            mask |= 1u << p;
+        for (int i = 0; i < loop->pending_cnt[p]; ++i) {
+            ev_watcher *w = loop->pendings[p][i].w;
+            if (w != &loop->pending_dummy)
+                CHECK(w->pending == i + 1, "pending watcher's slot does not match");
+        }
+        verify_wlist(&loop->idles[p]);
+    }
+    CHECK(mask == loop->pending_mask, "pending mask out of sync");
+
+    for (int fd = 0; fd < loop->fd_cap; ++fd) {
+        int n = 0;
+        for (ev_watcher_list *w = loop->fds[fd].head; w; w = w->next) {
+            CHECK(w->active == 1, "io watcher on an fd list is not active");
+            CHECK(((ev_io *)w)->fd == fd, "io watcher is on the wrong fd list");
+            CHECK(++n < 1000000, "io watcher list has a cycle");
+        }
+    }
+
+    verify_heap(loop->timers, loop->timer_cnt, "timer");
+#if EV_PERIODIC_ENABLE
+    verify_heap(loop->periodics, loop->periodic_cnt, "periodic");
+#endif
+    verify_wlist(&loop->prepares);
+    verify_wlist(&loop->checks);
+    verify_wlist(&loop->forks);
+    verify_wlist(&loop->cleanups);
+    verify_wlist(&loop->asyncs);
+}
