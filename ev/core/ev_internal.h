@@ -197,7 +197,9 @@ struct ev_loop {
     void *stat_state;
 #endif
 
-    /* Run state. */
+    /* Run state. `hooks` has a bit for each rarely used step of an
+     * iteration, so a plain iteration tests one word instead of many. */
+    unsigned int hooks;
     int activecnt;
     int loop_done;
     unsigned int loop_count;
@@ -214,6 +216,20 @@ struct ev_loop {
     void (*release_cb)(EV_P);
     void (*acquire_cb)(EV_P);
 };
+
+/* loop->hooks bits. */
+enum {
+    EV__H_PREPARE = 1,  /* prepares.cnt != 0 */
+    EV__H_CHECK = 2,    /* checks.cnt != 0 */
+    EV__H_FORK = 4,     /* postfork set, or EVFLAG_FORKCHECK */
+    EV__H_RELEASE = 8,  /* release or acquire callback set */
+    EV__H_COLLECT = 16, /* io collect interval set */
+};
+
+static inline void ev__hook(struct ev_loop *loop, unsigned int bit, int on)
+{
+    loop->hooks = on ? loop->hooks | bit : loop->hooks & ~bit;
+}
 
 /* alloc.c */
 void *ev__realloc(void *ptr, size_t size);
@@ -356,8 +372,5 @@ void ev__stat_fork(struct ev_loop *loop);
 #define EV__HEAP_PARENT(k) ((((k) - EV__HEAP0 - 1) / 4) + EV__HEAP0)
 #define EV__HEAP_CHILD(k) (4 * ((k) - EV__HEAP0) + EV__HEAP0 + 1)
 
-void ev__heap_up(struct ev__heap_node *h, int k);
-void ev__heap_down(struct ev__heap_node *h, int n, int k);
-void ev__heap_adjust(struct ev__heap_node *h, int n, int k);
 
 #endif /* EV_INTERNAL_H_ */

@@ -53,7 +53,8 @@ void ev_idle_stop(EV_P_ ev_idle *w) EV_NOEXCEPT
 }
 #endif
 
-#define ARRAY_WATCHER(type, list, hold_ref)                                                        \
+/* hook: the loop->hooks bit that says the list is not empty (0: none). */
+#define ARRAY_WATCHER(type, list, hold_ref, hook)                                                  \
     void ev_##type##_start(EV_P_ ev_##type *w) EV_NOEXCEPT                                         \
     {                                                                                              \
         if (EV__UNLIKELY(w->active))                                                               \
@@ -62,6 +63,7 @@ void ev_idle_stop(EV_P_ ev_idle *w) EV_NOEXCEPT
         ev__wlist_add(loop, &loop->list, (ev_watcher *)w);                                         \
         if (!(hold_ref))                                                                           \
             --loop->activecnt;                                                                     \
+        ev__hook(loop, hook, 1);                                                                   \
     }                                                                                              \
     void ev_##type##_stop(EV_P_ ev_##type *w) EV_NOEXCEPT                                          \
     {                                                                                              \
@@ -71,17 +73,18 @@ void ev_idle_stop(EV_P_ ev_idle *w) EV_NOEXCEPT
         if (!(hold_ref))                                                                           \
             ++loop->activecnt;                                                                     \
         ev__wlist_del(loop, &loop->list, (ev_watcher *)w);                                         \
+        ev__hook(loop, hook, loop->list.cnt != 0);                                                 \
     }
 
 #if EV_PREPARE_ENABLE
-ARRAY_WATCHER(prepare, prepares, 1)
+ARRAY_WATCHER(prepare, prepares, 1, EV__H_PREPARE)
 #endif
 #if EV_CHECK_ENABLE
-ARRAY_WATCHER(check, checks, 1)
+ARRAY_WATCHER(check, checks, 1, EV__H_CHECK)
 #endif
 #if EV_FORK_ENABLE
-ARRAY_WATCHER(fork, forks, 1)
+ARRAY_WATCHER(fork, forks, 1, 0)
 #endif
 #if EV_CLEANUP_ENABLE
-ARRAY_WATCHER(cleanup, cleanups, 0)
+ARRAY_WATCHER(cleanup, cleanups, 0, 0)
 #endif

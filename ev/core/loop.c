@@ -57,6 +57,7 @@ static int loop_init(struct ev_loop *loop, unsigned int flags)
     memset(loop, 0, sizeof *loop);
     flags = effective_flags(flags);
     loop->flags = flags;
+    loop->hooks = (flags & EVFLAG_FORKCHECK) ? EV__H_FORK : 0;
     loop->backend_fd = -1;
     loop->wake_rfd = loop->wake_wfd = -1;
 #if EV_SIGNAL_ENABLE
@@ -182,12 +183,14 @@ void ev_loop_destroy(EV_P)
 void ev_loop_fork(EV_P) EV_NOEXCEPT
 {
     loop->postfork = 1;
+    loop->hooks |= EV__H_FORK;
 }
 
 /* In the child after a fork: new kernel state for everything the loop owns. */
 static void loop_reinit_after_fork(struct ev_loop *loop)
 {
     loop->postfork = 0;
+    ev__hook(loop, EV__H_FORK, loop->flags & EVFLAG_FORKCHECK);
     loop->curpid = getpid();
     if (loop->backend->fork(loop) < 0)
         ev__syserr("(libev) cannot re-create the backend after fork");
@@ -236,6 +239,7 @@ unsigned int ev_depth(EV_P) EV_NOEXCEPT
 void ev_set_io_collect_interval(EV_P_ ev_tstamp interval) EV_NOEXCEPT
 {
     loop->io_collect = interval > 0. ? interval : 0.;
+    ev__hook(loop, EV__H_COLLECT, interval > 0.);
 }
 
 void ev_set_timeout_collect_interval(EV_P_ ev_tstamp interval) EV_NOEXCEPT
@@ -262,6 +266,7 @@ void ev_set_loop_release_cb(EV_P_ void (*release)(EV_P), void (*acquire)(EV_P)) 
 {
     loop->release_cb = release;
     loop->acquire_cb = acquire;
+    ev__hook(loop, EV__H_RELEASE, release || acquire);
 }
 
 void ev_suspend(EV_P) EV_NOEXCEPT
@@ -312,6 +317,41 @@ static ev_tstamp block_time(struct ev_loop *loop)
     return t;
 }
 
+/* Fork detection, fork watchers and prepare watchers: the start of an
+ * iteration, for loops that have any of them. */
+static void run_before_hooks(struct ev_loop *loop)
+{
+    if ((loop->flags & EVFLAG_FORKCHECK) && getpid() != loop->curpid)
+        loop->postfork = 1;
+#if EV_FORK_ENABLE
+    if (loop->postfork && loop->forks.cnt) {
+        ev__feed_list(loop, &loop->forks, EV_FORK);
+        loop->invoke_cb(EV_A);
+    }
+#endif
+#if EV_PREPARE_ENABLE
+    if (loop->prepares.cnt) {
+        ev__feed_list(loop, &loop->prepares, EV_PREPARE);
+        loop->invoke_cb(EV_A);
+    }
+#endif
+}
+
+/* ev_set_io_collect_interval: sleep a little before polling so that more io
+ * is handled per iteration, never past the next timer. */
+static ev_tstamp collect_io(struct ev_loop *loop, ev_tstamp timeout)
+{
+    if (timeout == 0.)
+        return timeout;
+    ev_tstamp s = loop->io_collect;
+    if (timeout > 0. && s > timeout)
+        s = timeout;
+    ev_sleep(s);
+    if (timeout > 0.)
+        timeout = timeout > s ? timeout - s : 0.;
+    return timeout;
+}
+
 int ev_run(EV_P_ int flags)
 {
     ++loop->loop_depth;
@@ -319,20 +359,8 @@ int ev_run(EV_P_ int flags)
     loop->invoke_cb(EV_A); /* whatever was queued before ev_run */
 
     do {
-        if (EV__UNLIKELY(loop->flags & EVFLAG_FORKCHECK) && EV__UNLIKELY(getpid() != loop->curpid))
-            loop->postfork = 1;
-#if EV_FORK_ENABLE
-        if (EV__UNLIKELY(loop->postfork) && loop->forks.cnt) {
-            ev__feed_list(loop, &loop->forks, EV_FORK);
-            loop->invoke_cb(EV_A);
-        }
-#endif
-#if EV_PREPARE_ENABLE
-        if (EV__UNLIKELY(loop->prepares.cnt)) {
-            ev__feed_list(loop, &loop->prepares, EV_PREPARE);
-            loop->invoke_cb(EV_A);
-        }
-#endif
+        if (EV__UNLIKELY(loop->hooks & (EV__H_FORK | EV__H_PREPARE)))
+            run_before_hooks(loop);
         if (EV__UNLIKELY(loop->loop_done))
             break;
         if (EV__UNLIKELY(loop->postfork))
@@ -347,22 +375,16 @@ int ev_run(EV_P_ int flags)
             STORE(&loop->wake_wanted, 1);
             if (!LOAD(&loop->wake_skipped)) {
                 timeout = block_time(loop);
-                if (EV__UNLIKELY(loop->io_collect > 0.) && (timeout < 0. || timeout > 0.)) {
-                    ev_tstamp s = loop->io_collect;
-                    if (timeout >= 0. && s > timeout)
-                        s = timeout;
-                    ev_sleep(s);
-                    if (timeout > 0.)
-                        timeout = timeout > s ? timeout - s : 0.;
-                }
+                if (EV__UNLIKELY(loop->hooks & EV__H_COLLECT))
+                    timeout = collect_io(loop, timeout);
             }
         }
 
         ++loop->loop_count;
-        if (EV__UNLIKELY(loop->release_cb != NULL))
+        if (EV__UNLIKELY(loop->hooks & EV__H_RELEASE) && loop->release_cb)
             loop->release_cb(EV_A);
         loop->backend->poll(loop, timeout);
-        if (EV__UNLIKELY(loop->acquire_cb != NULL))
+        if (EV__UNLIKELY(loop->hooks & EV__H_RELEASE) && loop->acquire_cb)
             loop->acquire_cb(EV_A);
         if (may_block)
             STORE(&loop->wake_wanted, 0);
@@ -389,7 +411,7 @@ int ev_run(EV_P_ int flags)
         }
 #endif
 #if EV_CHECK_ENABLE
-        if (EV__UNLIKELY(loop->checks.cnt))
+        if (EV__UNLIKELY(loop->hooks & EV__H_CHECK))
             ev__feed_list(loop, &loop->checks, EV_CHECK);
 #endif
         loop->invoke_cb(EV_A);

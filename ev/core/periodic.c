@@ -7,6 +7,7 @@
  * loop compares the clocks (clock.c) and wakes at least every ~60 s.
  */
 #include "ev_internal.h"
+#include "heap.h"
 
 #include <errno.h>
 #include <math.h>
@@ -149,10 +150,8 @@ void ev_periodic_start(EV_P_ ev_periodic *w) EV_NOEXCEPT
         loop->periodics =
             ev__grow(loop->periodics, &loop->periodic_cap, k + 1, sizeof(struct ev__heap_node));
     ++loop->periodic_cnt;
-    loop->periodics[k].at = w->at;
-    loop->periodics[k].w = (ev_watcher_time *)w;
     ev__start(loop, (ev_watcher *)w, k);
-    ev__heap_up(loop->periodics, k);
+    ev__heap_up_from(loop->periodics, k, w->at, (ev_watcher_time *)w);
 }
 
 void ev_periodic_stop(EV_P_ ev_periodic *w) EV_NOEXCEPT
@@ -160,13 +159,7 @@ void ev_periodic_stop(EV_P_ ev_periodic *w) EV_NOEXCEPT
     ev__unpend(loop, (ev_watcher *)w);
     if (EV__UNLIKELY(!w->active))
         return;
-    int k = w->active;
-    int last = PERIODIC_END(loop) - 1;
-    --loop->periodic_cnt;
-    if (EV__LIKELY(k != last)) {
-        loop->periodics[k] = loop->periodics[last];
-        ev__heap_adjust(loop->periodics, last, k);
-    }
+    ev__heap_remove(loop->periodics, &loop->periodic_cnt, w->active);
     ev__stop(loop, (ev_watcher *)w);
 }
 
@@ -183,8 +176,8 @@ void ev__periodics_reify(struct ev_loop *loop)
         ev_periodic *w = (ev_periodic *)loop->periodics[EV__HEAP0].w;
         if (w->reschedule_cb || w->interval > 0.) {
             periodic_schedule(loop, w);
-            loop->periodics[EV__HEAP0].at = w->at;
-            ev__heap_down(loop->periodics, PERIODIC_END(loop), EV__HEAP0);
+            ev__heap_down_from(loop->periodics, PERIODIC_END(loop), EV__HEAP0, w->at,
+                               (ev_watcher_time *)w);
         } else {
             ev_periodic_stop(EV_A_ w); /* absolute: once */
         }
@@ -208,7 +201,7 @@ void ev__periodics_reschedule(struct ev_loop *loop)
     }
     /* Rebuild the heap bottom-up. */
     for (int k = end - 1; k >= EV__HEAP0; --k)
-        ev__heap_down(loop->periodics, end, k);
+        ev__heap_down_from(loop->periodics, end, k, loop->periodics[k].at, loop->periodics[k].w);
 }
 
 #endif /* EV_PERIODIC_ENABLE */

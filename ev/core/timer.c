@@ -6,6 +6,7 @@
  * early; repeating timers are re-armed from their deadline, clamped to now.
  */
 #include "ev_internal.h"
+#include "heap.h"
 
 #define TIMER_END(loop) ((loop)->timer_cnt + EV__HEAP0)
 
@@ -20,21 +21,8 @@ void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT
     if (EV__UNLIKELY(k >= loop->timer_cap))
         loop->timers = ev__grow(loop->timers, &loop->timer_cap, k + 1, sizeof(struct ev__heap_node));
     ++loop->timer_cnt;
-    loop->timers[k].at = w->at;
-    loop->timers[k].w = (ev_watcher_time *)w;
     ev__start(loop, (ev_watcher *)w, k);
-    ev__heap_up(loop->timers, k);
-}
-
-static void timer_unlink(struct ev_loop *loop, ev_timer *w)
-{
-    int k = w->active;
-    int last = TIMER_END(loop) - 1;
-    --loop->timer_cnt;
-    if (EV__LIKELY(k != last)) {
-        loop->timers[k] = loop->timers[last];
-        ev__heap_adjust(loop->timers, last, k);
-    }
+    ev__heap_up_from(loop->timers, k, w->at, (ev_watcher_time *)w);
 }
 
 void ev_timer_stop(EV_P_ ev_timer *w) EV_NOEXCEPT
@@ -42,7 +30,7 @@ void ev_timer_stop(EV_P_ ev_timer *w) EV_NOEXCEPT
     ev__unpend(loop, (ev_watcher *)w);
     if (EV__UNLIKELY(!w->active))
         return;
-    timer_unlink(loop, w);
+    ev__heap_remove(loop->timers, &loop->timer_cnt, w->active);
     w->at -= loop->mn_now;
     ev__stop(loop, (ev_watcher *)w);
 }
@@ -53,8 +41,8 @@ void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
     if (w->active) {
         if (w->repeat != 0.) {
             w->at = loop->mn_now + w->repeat;
-            loop->timers[w->active].at = w->at;
-            ev__heap_adjust(loop->timers, TIMER_END(loop), w->active);
+            ev__heap_place(loop->timers, TIMER_END(loop), w->active, w->at,
+                           (ev_watcher_time *)w);
         } else {
             ev_timer_stop(EV_A_ w);
         }
@@ -80,8 +68,8 @@ void ev__timers_reify(struct ev_loop *loop)
             w->at += w->repeat;
             if (w->at < loop->mn_now)
                 w->at = loop->mn_now; /* no catch-up bursts */
-            loop->timers[EV__HEAP0].at = w->at;
-            ev__heap_down(loop->timers, TIMER_END(loop), EV__HEAP0);
+            ev__heap_down_from(loop->timers, TIMER_END(loop), EV__HEAP0, w->at,
+                               (ev_watcher_time *)w);
         } else {
             ev_timer_stop(EV_A_ w);
         }
