@@ -64,6 +64,9 @@ static void resync(struct ev_loop *loop)
     }
     loop->rt_sync_mn = loop->mn_now;
     loop->rt_now = loop->mn_now + loop->rtmn_diff;
+#if !EV_MULTIPLICITY
+    ev_rt_now = loop->rt_now; /* ev_now() reads it directly */
+#endif
 }
 
 void ev__time_init(struct ev_loop *loop)
@@ -76,6 +79,9 @@ void ev__time_update(struct ev_loop *loop)
     loop->mn_now = ev__mono();
     if (EV__LIKELY(loop->mn_now - loop->rt_sync_mn < 0.5)) {
         loop->rt_now = loop->mn_now + loop->rtmn_diff;
+#if !EV_MULTIPLICITY
+        ev_rt_now = loop->rt_now;
+#endif
         return;
     }
     ev_tstamp old_diff = loop->rtmn_diff;
