@@ -212,7 +212,7 @@ struct ev_loop {
     ev_tstamp suspend_mn; /* mn_now at ev_suspend */
 
     void *userdata;
-    ev_loop_callback invoke_cb;
+    void (*invoke_cb)(EV_P);
     void (*release_cb)(EV_P);
     void (*acquire_cb)(EV_P);
 };
