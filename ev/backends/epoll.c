@@ -10,10 +10,15 @@
  * reach any more (a dup of a closed fd): the epoll set is then rebuilt.
  * Regular files are refused by epoll (EPERM); they are always ready, so they
  * are kept on a side list and reported on every poll.
+ * A forked child shares the epoll set with its parent: whatever it changes
+ * there, the parent's loop loses. So a child that has not called
+ * ev_loop_fork never calls epoll_ctl on an inherited set; it builds its own
+ * first (fork_gen, bumped by an atfork handler, says a fork happened).
  */
 #include "../core/backend.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -25,7 +30,28 @@ struct epoll_state {
     int *eperm; /* fds that epoll refused with EPERM */
     int eperm_cnt, eperm_cap;
     int rebuild;
+    unsigned int fork_gen; /* fork_gen when this process made the set */
 };
+
+/* Forks seen by this process (and its ancestors, as inherited). A plain
+ * counter read without a syscall, unlike getpid(). */
+static unsigned int fork_gen;
+
+static void count_fork(void)
+{
+    __atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void register_fork_counter(void)
+{
+    pthread_atfork(NULL, NULL, count_fork);
+}
+
+/* The set was inherited through fork: epoll_ctl on it edits the parent's. */
+static inline int set_is_inherited(const struct epoll_state *s)
+{
+    return EV__UNLIKELY(__atomic_load_n(&fork_gen, __ATOMIC_RELAXED) != s->fork_gen);
+}
 
 static inline uint32_t to_epoll(int ev)
 {
@@ -40,6 +66,8 @@ static int epoll_open(void)
 
 static int epoll_init(struct ev_loop *loop)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_fork_counter);
     int fd = epoll_open();
     if (fd < 0)
         return fd;
@@ -49,6 +77,7 @@ static int epoll_init(struct ev_loop *loop)
     s->eperm = NULL;
     s->eperm_cnt = s->eperm_cap = 0;
     s->rebuild = 0;
+    s->fork_gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
     loop->backend_fd = fd;
     loop->bstate = s;
     return 0;
@@ -79,6 +108,7 @@ static int epoll_recreate(struct ev_loop *loop)
     loop->backend_fd = fd;
     s->eperm_cnt = 0;
     s->rebuild = 0;
+    s->fork_gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
     ev__fd_rearm_all(loop);
     return 0;
 }
@@ -109,6 +139,13 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
     }
     if (f->kmask == want && !(nev & EV__IOFDSET))
         return;
+    if (set_is_inherited(loop->bstate)) {
+        /* A child without ev_loop_fork: a private set, which registers fd
+         * (its wanted events are already recorded) and every other fd. */
+        if (epoll_recreate(loop) < 0)
+            ev__syserr("(libev) epoll_create1");
+        return;
+    }
 
     struct epoll_event ev;
     ev.events = to_epoll(want);
@@ -168,7 +205,9 @@ static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
             ev.events = to_epoll(want);
             ev.data.u64 = e->data.u64;
             f->kmask = (unsigned char)want;
-            if (epoll_ctl(loop->backend_fd, want ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &ev) < 0)
+            if (set_is_inherited(s))
+                s->rebuild = 1; /* never disarm in the parent's set */
+            else if (epoll_ctl(loop->backend_fd, want ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &ev) < 0)
                 s->rebuild = 1; /* the fd number no longer names that file */
         }
         ev__fd_event(loop, fd, got & want);

@@ -35,6 +35,10 @@ struct ev__backend {
     /* Waits up to timeout seconds (< 0: forever) and reports readiness.
      * EINTR returns quietly; other failures go to ev__syserr. */
     void (*poll)(struct ev_loop *loop, ev_tstamp timeout);
+    /* Optional (NULL: modify() acts at once): hands the changes modify()
+     * queued, and re-arms poll() queued, to the kernel now. ev_embed needs
+     * this: it reifies the embedded loop and then polls its backend fd. */
+    void (*flush)(struct ev_loop *loop);
 };
 
 #if EV_USE_SELECT
@@ -48,6 +52,8 @@ extern const struct ev__backend ev__backend_epoll;
 #endif
 #if EV_USE_IOURING
 extern const struct ev__backend ev__backend_iouring;
+/* iouring.c: whether this kernel lets us create a ring (probed once). */
+int ev__iouring_usable(void);
 #endif
 #if EV_USE_KQUEUE
 extern const struct ev__backend ev__backend_kqueue;
@@ -65,7 +71,7 @@ static inline int ev__timeout_ms(ev_tstamp timeout)
 {
     if (timeout < 0)
         return -1;
-    if (timeout > 1e9)
+    if (timeout > 1e6) /* seconds: 1e9 ms still fits an int */
         return 1000000000; /* ~11.5 days; the loop simply wakes and waits again */
     return (int)(timeout * 1e3 + 0.999999);
 }

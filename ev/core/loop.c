@@ -192,8 +192,9 @@ static void loop_reinit_after_fork(struct ev_loop *loop)
     loop->postfork = 0;
     ev__hook(loop, EV__H_FORK, loop->flags & EVFLAG_FORKCHECK);
     loop->curpid = getpid();
-    if (loop->backend->fork(loop) < 0)
-        ev__syserr("(libev) cannot re-create the backend after fork");
+    /* Internal fds first: their watchers then name the new files when the
+     * backend registers every wanted fd again, so the new kernel set never
+     * holds the parent's (still open) eventfd, signalfd, ... */
     ev__wake_fork(loop);
 #if EV_PERIODIC_ENABLE
     ev__periodic_fork(loop);
@@ -204,6 +205,8 @@ static void loop_reinit_after_fork(struct ev_loop *loop)
 #if EV_STAT_ENABLE
     ev__stat_fork(loop);
 #endif
+    if (loop->backend->fork(loop) < 0)
+        ev__syserr("(libev) cannot re-create the backend after fork");
 }
 
 unsigned int ev_backend(EV_P) EV_NOEXCEPT
