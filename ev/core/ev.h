@@ -27,7 +27,9 @@
 #endif
 #define EV_THROW EV_NOEXCEPT /* the 4.2x spelling */
 
-EV_CPP(extern "C" {)
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---------------------------------------------------------------------------
  * Configuration. EV_MINIMAL is the 3.x spelling of a small build.
@@ -42,13 +44,13 @@ EV_CPP(extern "C" {)
 #endif
 #endif
 
-#define EV_FEATURE_CODE ((EV_FEATURES) & 1)
-#define EV_FEATURE_DATA ((EV_FEATURES) & 2)
-#define EV_FEATURE_CONFIG ((EV_FEATURES) & 4)
-#define EV_FEATURE_API ((EV_FEATURES) & 8)
-#define EV_FEATURE_WATCHERS ((EV_FEATURES) & 16)
-#define EV_FEATURE_BACKENDS ((EV_FEATURES) & 32)
-#define EV_FEATURE_OS ((EV_FEATURES) & 64)
+#define EV_FEATURE_CODE (1 & (EV_FEATURES))
+#define EV_FEATURE_DATA (2 & (EV_FEATURES))
+#define EV_FEATURE_CONFIG (4 & (EV_FEATURES))
+#define EV_FEATURE_API (8 & (EV_FEATURES))
+#define EV_FEATURE_WATCHERS (16 & (EV_FEATURES))
+#define EV_FEATURE_BACKENDS (32 & (EV_FEATURES))
+#define EV_FEATURE_OS (64 & (EV_FEATURES))
 
 #ifndef EV_MINPRI
 #define EV_MINPRI (EV_FEATURE_CONFIG ? -2 : 0)
@@ -276,8 +278,8 @@ typedef struct ev_timer {
 /* Wall-clock based, absolute or periodic: EV_PERIODIC. */
 typedef struct ev_periodic {
     EV_WATCHER_TIME(ev_periodic)
-    ev_tstamp offset;                                                  /* read-write */
-    ev_tstamp interval;                                                /* read-write */
+    ev_tstamp offset;                                                 /* read-write */
+    ev_tstamp interval;                                               /* read-write */
     ev_tstamp (*reschedule_cb)(struct ev_periodic *w, ev_tstamp now); /* read-write */
 } ev_periodic;
 
@@ -841,6 +843,8 @@ typedef struct ev_loop ev_loop;
 
 #endif /* EV_PROTOTYPES */
 
-EV_CPP(})
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* EV_H_ */
