@@ -21,13 +21,13 @@ _KQUEUE_ROW = struct(
 _LINUX_ROW = struct(
     srcs = [
         "backends/epoll.c",
-        # "backends/iouring.c",  # TODO: list it (and set EV_USE_IOURING=1) once it exists.
+        "backends/iouring.c",
         "backends/poll.c",
         "backends/select.c",
     ],
     defines = [
         "EV_USE_EPOLL=1",
-        "EV_USE_IOURING=0",  # TODO: 1 with backends/iouring.c
+        "EV_USE_IOURING=1",
         "EV_USE_POLL=1",
         "EV_USE_SELECT=1",
         "EV_USE_EVENTFD=1",

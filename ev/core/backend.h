@@ -62,6 +62,12 @@ extern const struct ev__backend ev__backend_kqueue;
 extern const struct ev__backend ev__backend_port;
 #endif
 
+#if EV_USE_IOURING || EV_USE_KQUEUE || EV_USE_PORT
+/* registry.c: how many forks this process is a child of (counted by a
+ * pthread_atfork hook installed on the first call). */
+unsigned int ev__fork_count(void);
+#endif
+
 /* registry.c: picks and initialises a backend for flags; 0 or -errno. */
 int ev__backend_choose(struct ev_loop *loop, unsigned int flags);
 

@@ -24,6 +24,9 @@
 #ifndef EV_USE_EPOLL
 #define EV_USE_EPOLL 1
 #endif
+#ifndef EV_USE_IOURING
+#define EV_USE_IOURING 1
+#endif
 #ifndef EV_USE_EVENTFD
 #define EV_USE_EVENTFD 1
 #endif

@@ -683,7 +683,9 @@ TEST_P(IoTest, ClosedWatchedFdNoticedByPollingBackends)
     Start(&wg, &rg, good[0], EV_READ, DrainCb);
     Nowait();
     close(bad[0]);
-    if (GetParam() == EVBACKEND_EPOLL) {
+    // kqueue and ports drop a closed fd's registration like epoll; io_uring's
+    // armed poll keeps the file open and waits on.
+    if (GetParam() & (EVBACKEND_EPOLL | EVBACKEND_KQUEUE | EVBACKEND_PORT | EVBACKEND_IOURING)) {
         for (int i = 0; i < 3; ++i)
             Nowait();
         EXPECT_EQ(ra.calls, 0);
