@@ -255,6 +255,38 @@ TEST_P(PeriodicJumpTest, EvNowFollowsTheJump)
     ev_periodic_stop(loop, &p);
 }
 
+TEST_P(PeriodicJumpTest, ResumeReschedulesPeriodicsAndShiftsTimers)
+{
+    Counter t, iv, ab;
+    ev_timer tw;
+    ev_timer_init(&tw, CountCb<ev_timer>, 1000., 0.);
+    tw.data = &t;
+    ev_timer_start(loop, &tw);
+    ev_periodic interval_w, abs_w;
+    ev_periodic_init(&interval_w, CountCb<ev_periodic>, 0., 7200., nullptr);
+    interval_w.data = &iv;
+    ev_periodic_start(loop, &interval_w);
+    ev_periodic_init(&abs_w, CountCb<ev_periodic>, ev_now(loop) + 1800., 0., nullptr);
+    abs_w.data = &ab;
+    ev_periodic_start(loop, &abs_w);
+    double remaining = ev_timer_remaining(loop, &tw);
+
+    ev_suspend(loop);
+    ev__test_clock_jump(loop, 3600.); // an hour of wall-clock time "while suspended"
+    ev_resume(loop);
+
+    EXPECT_GT(ev_periodic_at(&interval_w), ev_now(loop)) << "rescheduled after the new now";
+    EXPECT_LE(ev_periodic_at(&interval_w), ev_now(loop) + 7200.);
+    EXPECT_NEAR(ev_timer_remaining(loop, &tw), remaining, 0.5)
+        << "suspended time does not count for timers";
+    ev_run(loop, EVRUN_NOWAIT);
+    EXPECT_EQ(ab.calls, 1) << "the absolute periodic passed during the suspension fires";
+    EXPECT_EQ(iv.calls, 0);
+    EXPECT_EQ(t.calls, 0);
+    ev_periodic_stop(loop, &interval_w);
+    ev_timer_stop(loop, &tw);
+}
+
 class PeriodicNoTimerfdTest : public PeriodicJumpTest {
   protected:
     unsigned ExtraFlags() const override { return EVFLAG_NOTIMERFD; }
