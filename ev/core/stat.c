@@ -188,6 +188,20 @@ static int fs_is_local(const char *path)
     }
 }
 
+/* Test-only, declared nowhere public: when non-zero, every inotify_add_watch
+ * fails with this errno (e.g. ENOSPC, as when max_user_watches is reached),
+ * so tests can exercise the fallback without changing a system-wide limit. */
+int ev__test_inotify_add_errno;
+
+static int add_watch(int fd, const char *path, uint32_t mask)
+{
+    if (EV__UNLIKELY(ev__test_inotify_add_errno)) {
+        errno = ev__test_inotify_add_errno;
+        return -1;
+    }
+    return inotify_add_watch(fd, path, mask);
+}
+
 /* Places w's watch: on the path, or on the nearest ancestor that accepts
  * one. Sets w->wd (-1 if none could be placed) and links w into the hash;
  * returns the polling period still needed next to the watch (0 for none). */
@@ -195,7 +209,7 @@ static ev_tstamp infy_attach(struct ev_loop *loop, ev_stat *w)
 {
     char buf[PATH_MAX];
     size_t len = strlen(w->path);
-    int wd = inotify_add_watch(loop->inotify_fd, w->path, WATCH_SELF);
+    int wd = add_watch(loop->inotify_fd, w->path, WATCH_SELF);
     if (wd >= 0) {
         w->wd = wd;
         hash_link(loop, w);
@@ -222,7 +236,7 @@ static ev_tstamp infy_attach(struct ev_loop *loop, ev_stat *w)
             memcpy(buf, ".", 2); /* a relative path's first component */
         else
             buf[len] = '\0';
-        wd = inotify_add_watch(loop->inotify_fd, buf, WATCH_ANCESTOR);
+        wd = add_watch(loop->inotify_fd, buf, WATCH_ANCESTOR);
         if (wd >= 0) {
             w->wd = wd;
             hash_link(loop, w);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -590,6 +591,30 @@ TEST_P(StatTest, SameSizeEditWithinASecondIsSeen)
     ASSERT_TRUE(WaitCalls(s, 1));
     EXPECT_EQ(s.attr.st_size, 4);
     EXPECT_EQ(s.attr.st_mtim.tv_nsec, ts[1].tv_nsec);
+    ev_stat_stop(loop, &w);
+}
+
+extern "C" int ev__test_inotify_add_errno;
+
+/* max_user_watches reached (ENOSPC from inotify_add_watch, injected through the
+ * library's test hook rather than a system-wide limit): the watcher falls back
+ * to polling at its interval and still sees changes. */
+TEST_P(StatTest, OutOfInotifyWatchesFallsBackToPolling)
+{
+    std::string path = P("f");
+    WriteFile(path, "abc");
+    ev_stat w;
+    Seen s;
+    ev_stat_init(&w, StatCb, path.c_str(), 0.11);
+    w.data = &s;
+    ev__test_inotify_add_errno = ENOSPC;
+    ev_stat_start(loop, &w);
+    ev__test_inotify_add_errno = 0;
+    EXPECT_EQ(w.wd, -1) << "no watch could be placed";
+    EXPECT_TRUE(ev_is_active(&w));
+    WriteFile(path, "defgh", true);
+    ASSERT_TRUE(WaitCalls(s, 1));
+    EXPECT_EQ(s.attr.st_size, 8);
     ev_stat_stop(loop, &w);
 }
 
