@@ -1,0 +1,766 @@
+/*
+ * ev++.h - the C++ face of ev: the classes of libev 4.33's ev++.h (namespace ev, loop_ref,
+ * default_loop, dynamic_loop, one class per watcher type, the callback styles set<function>,
+ * set<K, &K::method>, set(functor), no-argument methods), source compatible with it, plus:
+ *
+ *  - ev::cleanup (libev has none), a working operator(), ev::embed::start(loop) that embeds;
+ *  - C++17: set(callable) for lambdas, std::function or any callable taking (W &, int),
+ *    (int) or (); a callable that is trivially copyable and fits in a pointer is stored in
+ *    the watcher's data member (no allocation), others are kept in one heap block owned by
+ *    the watcher; std::chrono durations for timers and periodics; move construction.
+ *
+ * Watcher objects are the C watcher plus one loop pointer (sizes as libev's). A watcher is
+ * stopped by its destructor; reconfiguring an active watcher with set(...) restarts it.
+ * Misuse: a loop that cannot be created throws ev::bad_loop; starting a watcher without a
+ * callback aborts with the C library's message; set(loop) on an active watcher aborts with
+ * "ev++: ...".
+ */
+#ifndef EVPP_H__
+#define EVPP_H__
+
+#ifdef EV_H
+#include EV_H
+#else
+#include <ev.h>
+#endif
+
+#ifndef EV_USE_STDEXCEPT
+#define EV_USE_STDEXCEPT 1
+#endif
+
+#if EV_USE_STDEXCEPT
+#include <stdexcept>
+#endif
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#if __cplusplus >= 201703L
+#include <chrono>
+#include <new>
+#include <type_traits>
+#include <utility>
+#define EVPP_MODERN 1
+#else
+#define EVPP_MODERN 0
+#endif
+
+#if !EV_MULTIPLICITY
+#error "ev++.h: EV_MULTIPLICITY=0 is not supported by this ev++.h yet"
+#endif
+
+#if __cplusplus >= 201103L
+#define EVPP_DELETE = delete
+#else
+#define EVPP_DELETE
+#endif
+
+namespace ev {
+
+typedef ev_tstamp tstamp;
+
+enum {
+    UNDEF = EV_UNDEF,
+    NONE = EV_NONE,
+    READ = EV_READ,
+    WRITE = EV_WRITE,
+#if EV_COMPAT3
+    TIMEOUT = EV_TIMEOUT,
+#endif
+    TIMER = EV_TIMER,
+    PERIODIC = EV_PERIODIC,
+    SIGNAL = EV_SIGNAL,
+    CHILD = EV_CHILD,
+    STAT = EV_STAT,
+    IDLE = EV_IDLE,
+    CHECK = EV_CHECK,
+    PREPARE = EV_PREPARE,
+    FORK = EV_FORK,
+    ASYNC = EV_ASYNC,
+    EMBED = EV_EMBED,
+#undef ERROR /* some platforms' headers define it */
+    ERROR = EV_ERROR
+};
+
+enum {
+    AUTO = EVFLAG_AUTO,
+    NOENV = EVFLAG_NOENV,
+    FORKCHECK = EVFLAG_FORKCHECK,
+    SELECT = EVBACKEND_SELECT,
+    POLL = EVBACKEND_POLL,
+    EPOLL = EVBACKEND_EPOLL,
+    KQUEUE = EVBACKEND_KQUEUE,
+    DEVPOLL = EVBACKEND_DEVPOLL,
+    PORT = EVBACKEND_PORT
+};
+
+enum {
+#if EV_COMPAT3
+    NONBLOCK = EVLOOP_NONBLOCK,
+    ONESHOT = EVLOOP_ONESHOT,
+#endif
+    NOWAIT = EVRUN_NOWAIT,
+    ONCE = EVRUN_ONCE
+};
+
+enum how_t { ONE = EVBREAK_ONE, ALL = EVBREAK_ALL };
+
+/* Thrown when a loop cannot be created. */
+struct bad_loop
+#if EV_USE_STDEXCEPT
+    : std::exception
+#endif
+{
+#if EV_USE_STDEXCEPT
+#if __cplusplus >= 201103L
+    const char *what() const noexcept
+#else
+    const char *what() const throw()
+#endif
+    {
+        return "libev event loop cannot be initialized, bad value of LIBEV_FLAGS?";
+    }
+#endif
+};
+
+namespace detail {
+inline void misuse(const char *msg)
+{
+    std::fprintf(stderr, "ev++: %s\n", msg);
+    std::abort();
+}
+} // namespace detail
+
+/* A non-owning handle on a loop. */
+struct loop_ref {
+    struct ev_loop *raw_loop;
+
+    loop_ref(struct ev_loop *loop) EV_NOEXCEPT : raw_loop(loop) {}
+
+    bool operator==(const loop_ref &other) const EV_NOEXCEPT { return raw_loop == other.raw_loop; }
+    bool operator!=(const loop_ref &other) const EV_NOEXCEPT { return raw_loop != other.raw_loop; }
+    bool operator==(struct ev_loop *loop) const EV_NOEXCEPT { return raw_loop == loop; }
+    bool operator!=(struct ev_loop *loop) const EV_NOEXCEPT { return raw_loop != loop; }
+    bool operator==(const struct ev_loop *loop) const EV_NOEXCEPT { return raw_loop == loop; }
+    bool operator!=(const struct ev_loop *loop) const EV_NOEXCEPT { return raw_loop != loop; }
+
+    operator struct ev_loop *() const EV_NOEXCEPT { return raw_loop; }
+    operator const struct ev_loop *() const EV_NOEXCEPT { return raw_loop; }
+
+    bool is_default() const EV_NOEXCEPT { return raw_loop == ev_default_loop_uc_(); }
+
+#if EV_COMPAT3
+    void loop(int flags = 0) { ev_run(raw_loop, flags); }
+    void unloop(how_t how = ONE) EV_NOEXCEPT { ev_break(raw_loop, how); }
+#endif
+    void run(int flags = 0) { ev_run(raw_loop, flags); }
+    void break_loop(how_t how = ONE) EV_NOEXCEPT { ev_break(raw_loop, how); }
+    void post_fork() EV_NOEXCEPT { ev_loop_fork(raw_loop); }
+
+    unsigned int backend() const EV_NOEXCEPT { return ev_backend(raw_loop); }
+    tstamp now() const EV_NOEXCEPT { return ev_now(raw_loop); }
+    void ref() EV_NOEXCEPT { ev_ref(raw_loop); }
+    void unref() EV_NOEXCEPT { ev_unref(raw_loop); }
+#if EV_FEATURE_API
+    unsigned int iteration() const EV_NOEXCEPT { return ev_iteration(raw_loop); }
+    unsigned int depth() const EV_NOEXCEPT { return ev_depth(raw_loop); }
+    void set_io_collect_interval(tstamp interval) EV_NOEXCEPT
+    {
+        ev_set_io_collect_interval(raw_loop, interval);
+    }
+    void set_timeout_collect_interval(tstamp interval) EV_NOEXCEPT
+    {
+        ev_set_timeout_collect_interval(raw_loop, interval);
+    }
+#endif
+
+    /* ev_once, in the styles of the watcher callbacks. */
+    void once(int fd, int events, tstamp timeout, void (*cb)(int, void *), void *arg = 0) EV_NOEXCEPT
+    {
+        ev_once(raw_loop, fd, events, timeout, cb, arg);
+    }
+
+    template <class K, void (K::*method)(int)>
+    void once(int fd, int events, tstamp timeout, K *object) EV_NOEXCEPT
+    {
+        once(fd, events, timeout, method_thunk<K, method>, object);
+    }
+
+    template <class K> void once(int fd, int events, tstamp timeout, K *object) EV_NOEXCEPT
+    {
+        once(fd, events, timeout, object_thunk<K>, object);
+    }
+
+    template <class K, void (K::*method)()>
+    void once(int fd, int events, tstamp timeout, K *object) EV_NOEXCEPT
+    {
+        once(fd, events, timeout, method_noargs_thunk<K, method>, object);
+    }
+
+    template <void (*cb)(int)> void once(int fd, int events, tstamp timeout) EV_NOEXCEPT
+    {
+        once(fd, events, timeout, simpler_func_thunk<cb>);
+    }
+
+    template <void (*cb)()> void once(int fd, int events, tstamp timeout) EV_NOEXCEPT
+    {
+        once(fd, events, timeout, simplest_func_thunk<cb>);
+    }
+
+    void feed_fd_event(int fd, int revents) EV_NOEXCEPT { ev_feed_fd_event(raw_loop, fd, revents); }
+#if EV_SIGNAL_ENABLE
+    void feed_signal_event(int signum) EV_NOEXCEPT { ev_feed_signal_event(raw_loop, signum); }
+#endif
+
+  private:
+    template <class K, void (K::*method)(int)> static void method_thunk(int revents, void *arg)
+    {
+        (static_cast<K *>(arg)->*method)(revents);
+    }
+    template <class K> static void object_thunk(int revents, void *arg)
+    {
+        (*static_cast<K *>(arg))(revents);
+    }
+    template <class K, void (K::*method)()> static void method_noargs_thunk(int, void *arg)
+    {
+        (static_cast<K *>(arg)->*method)();
+    }
+    template <void (*cb)(int)> static void simpler_func_thunk(int revents, void *) { cb(revents); }
+    template <void (*cb)()> static void simplest_func_thunk(int, void *) { cb(); }
+};
+
+/* The default loop; created on first use, never destroyed by this object. */
+struct default_loop : loop_ref {
+    explicit default_loop(unsigned int flags = AUTO) : loop_ref(ev_default_loop(flags))
+    {
+        if (!raw_loop)
+            throw bad_loop();
+    }
+
+  private:
+    default_loop(const default_loop &) EVPP_DELETE;
+    default_loop &operator=(const default_loop &) EVPP_DELETE;
+};
+
+/* A loop of its own, destroyed with the object (RAII). */
+struct dynamic_loop : loop_ref {
+    explicit dynamic_loop(unsigned int flags = AUTO) : loop_ref(ev_loop_new(flags))
+    {
+        if (!raw_loop)
+            throw bad_loop();
+    }
+    ~dynamic_loop()
+    {
+        if (raw_loop)
+            ev_loop_destroy(raw_loop);
+        raw_loop = 0;
+    }
+
+  private:
+    dynamic_loop(const dynamic_loop &) EVPP_DELETE;
+    dynamic_loop &operator=(const dynamic_loop &) EVPP_DELETE;
+};
+
+/* The modern spelling: a loop owned by a scope. */
+typedef dynamic_loop scoped_loop;
+
+inline loop_ref get_default_loop() EV_NOEXCEPT
+{
+    return ev_default_loop(0);
+}
+
+inline tstamp now(struct ev_loop *loop) EV_NOEXCEPT
+{
+    return ev_now(loop);
+}
+
+inline void delay(tstamp interval) EV_NOEXCEPT
+{
+    ev_sleep(interval);
+}
+
+inline int version_major() EV_NOEXCEPT
+{
+    return ev_version_major();
+}
+
+inline int version_minor() EV_NOEXCEPT
+{
+    return ev_version_minor();
+}
+
+inline unsigned int supported_backends() EV_NOEXCEPT
+{
+    return ev_supported_backends();
+}
+
+inline unsigned int recommended_backends() EV_NOEXCEPT
+{
+    return ev_recommended_backends();
+}
+
+inline unsigned int embeddable_backends() EV_NOEXCEPT
+{
+    return ev_embeddable_backends();
+}
+
+inline void set_allocator(void *(*cb)(void *ptr, long size)) EV_NOEXCEPT
+{
+    ev_set_allocator(cb);
+}
+
+inline void set_syserr_cb(void (*cb)(const char *msg)) EV_NOEXCEPT
+{
+    ev_set_syserr_cb(cb);
+}
+
+/*
+ * base: what every watcher class shares. `cw` is the C watcher type, `watcher` the C++
+ * class (so callbacks get the right reference type).
+ */
+template <class cw, class watcher> struct base : cw {
+    struct ev_loop *loop;
+
+    explicit base(loop_ref l) EV_NOEXCEPT : loop(l.raw_loop)
+    {
+        ev_init(static_cast<cw *>(this), 0);
+        this->data = 0;
+    }
+
+    ~base() { release_callable(); }
+
+    /* Moves to another loop: only while inactive. (A raw pointer parameter, so that it
+     * beats the set(K *object) template for a struct ev_loop *.) */
+    void set(struct ev_loop *l) EV_NOEXCEPT
+    {
+        if (this->active)
+            detail::misuse("set(loop) called on an active watcher: stop it first");
+        loop = l;
+    }
+
+    bool is_active() const EV_NOEXCEPT { return ev_is_active(static_cast<const cw *>(this)); }
+    bool is_pending() const EV_NOEXCEPT { return ev_is_pending(static_cast<const cw *>(this)); }
+
+    void feed_event(int revents) EV_NOEXCEPT
+    {
+        ev_feed_event(loop, static_cast<cw *>(this), revents);
+    }
+
+    /* Calls the callback now (libev's operator() did not compile). */
+    void operator()(int revents = EV_UNDEF)
+    {
+        cw *w = static_cast<cw *>(this);
+        ev_cb(w)(loop, w, revents);
+    }
+
+    /* void function(watcher &w, int revents), with data as w.data */
+    template <void (*function)(watcher &w, int)> void set(void *data = 0) EV_NOEXCEPT
+    {
+        set_(data, function_thunk<function>);
+    }
+
+    /* void K::method(watcher &w, int revents) on object */
+    template <class K, void (K::*method)(watcher &w, int)> void set(K *object) EV_NOEXCEPT
+    {
+        set_(object, method_thunk<K, method>);
+    }
+
+    /* object->operator()(watcher &w, int revents) */
+    template <class K> void set(K *object) EV_NOEXCEPT { set_(object, object_thunk<K>); }
+
+    /* void K::method() on object */
+    template <class K, void (K::*method)()> void set(K *object) EV_NOEXCEPT
+    {
+        set_(object, method_noargs_thunk<K, method>);
+    }
+
+#if EVPP_MODERN
+    /* Any callable taking (watcher &, int), (int) or (). */
+    template <class F, class D = std::decay_t<F>,
+              class = std::enable_if_t<!std::is_pointer<D>::value &&
+                                       (std::is_invocable<D &, watcher &, int>::value ||
+                                        std::is_invocable<D &, int>::value ||
+                                        std::is_invocable<D &>::value)>>
+    void set(F &&f)
+    {
+        release_callable();
+        if constexpr (sizeof(D) <= sizeof(void *) && alignof(D) <= alignof(void *) &&
+                      std::is_trivially_copyable<D>::value &&
+                      std::is_trivially_destructible<D>::value) {
+            /* Small and trivial (a lambda capturing this, say): lives in data. */
+            void *slot = 0;
+            ::new (static_cast<void *>(&slot)) D(std::forward<F>(f));
+            set_(slot, inline_thunk<D>);
+        } else {
+            owned *o = new owned_of<D>(std::forward<F>(f));
+            set_(o, owned_dispatch);
+        }
+    }
+#endif
+
+  protected:
+    void set_(const void *data, void (*cb)(struct ev_loop *, cw *, int)) EV_NOEXCEPT
+    {
+#if EVPP_MODERN
+        if (ev_cb(static_cast<cw *>(this)) != cb)
+            release_callable();
+#endif
+        this->data = const_cast<void *>(data);
+        ev_set_cb(static_cast<cw *>(this), cb);
+    }
+
+    /* Takes over other's configuration; other is stopped and left without a callback. */
+    void take_(base &other) EV_NOEXCEPT
+    {
+        loop = other.loop;
+        this->data = other.data;
+        ev_set_cb(static_cast<cw *>(this), ev_cb(static_cast<cw *>(&other)));
+        ev_set_priority(static_cast<cw *>(this), ev_priority(static_cast<cw *>(&other)));
+        other.data = 0;
+        ev_set_cb(static_cast<cw *>(&other), 0);
+    }
+
+  private:
+    template <void (*function)(watcher &w, int)>
+    static void function_thunk(struct ev_loop *, cw *w, int revents)
+    {
+        function(*static_cast<watcher *>(w), revents);
+    }
+    template <class K, void (K::*method)(watcher &w, int)>
+    static void method_thunk(struct ev_loop *, cw *w, int revents)
+    {
+        (static_cast<K *>(w->data)->*method)(*static_cast<watcher *>(w), revents);
+    }
+    template <class K> static void object_thunk(struct ev_loop *, cw *w, int revents)
+    {
+        (*static_cast<K *>(w->data))(*static_cast<watcher *>(w), revents);
+    }
+    template <class K, void (K::*method)()>
+    static void method_noargs_thunk(struct ev_loop *, cw *w, int)
+    {
+        (static_cast<K *>(w->data)->*method)();
+    }
+
+#if EVPP_MODERN
+    template <class D> static void call(D &f, watcher &w, int revents)
+    {
+        if constexpr (std::is_invocable<D &, watcher &, int>::value)
+            f(w, revents);
+        else if constexpr (std::is_invocable<D &, int>::value)
+            f(revents);
+        else
+            f();
+    }
+    template <class D> static void inline_thunk(struct ev_loop *, cw *w, int revents)
+    {
+        D *f = std::launder(reinterpret_cast<D *>(&w->data));
+        call(*f, *static_cast<watcher *>(w), revents);
+    }
+    struct owned {
+        virtual ~owned() {}
+        virtual void invoke(watcher &w, int revents) = 0;
+    };
+    template <class D> struct owned_of : owned {
+        D f;
+        template <class F> explicit owned_of(F &&fn) : f(std::forward<F>(fn)) {}
+        void invoke(watcher &w, int revents) override { call(f, w, revents); }
+    };
+    /* One dispatcher per watcher type: its presence as the callback says that data
+     * points to a heap block this watcher owns. */
+    static void owned_dispatch(struct ev_loop *, cw *w, int revents)
+    {
+        static_cast<owned *>(w->data)->invoke(*static_cast<watcher *>(w), revents);
+    }
+#endif
+
+    void release_callable() EV_NOEXCEPT
+    {
+#if EVPP_MODERN
+        cw *w = static_cast<cw *>(this);
+        if (ev_cb(w) == &owned_dispatch && this->data) {
+            delete static_cast<owned *>(this->data);
+            this->data = 0;
+            ev_set_cb(w, 0);
+        }
+#endif
+    }
+
+    base(const base &) EVPP_DELETE;
+    base &operator=(const base &) EVPP_DELETE;
+};
+
+namespace detail {
+/* Stops an active watcher for a reconfiguration and restarts it afterwards. */
+template <class W> struct restart_guard {
+    W &w;
+    bool was_active;
+    explicit restart_guard(W &watcher) EV_NOEXCEPT : w(watcher), was_active(watcher.is_active())
+    {
+        if (was_active)
+            w.stop();
+    }
+    ~restart_guard()
+    {
+        if (was_active)
+            w.start();
+    }
+};
+
+#if EVPP_MODERN
+template <class Rep, class Period> inline tstamp seconds(std::chrono::duration<Rep, Period> d)
+{
+    return std::chrono::duration<tstamp>(d).count();
+}
+#endif
+} // namespace detail
+
+/* The members every watcher class repeats: construction on a loop, start/stop,
+ * destruction that stops, and move construction (the moved-from watcher is stopped,
+ * the new one started if the old one was active). */
+#define EVPP_WATCHER_COMMON(cls, cw)                                                               \
+    typedef base<cw, cls> base_type;                                                               \
+    using base_type::set;                                                                          \
+    cls(loop_ref l = get_default_loop()) EV_NOEXCEPT : base_type(l) {}                    \
+    ~cls() { stop(); }                                                                             \
+    void start() EV_NOEXCEPT { cw##_start(this->loop, static_cast<cw *>(this)); }             \
+    void stop() EV_NOEXCEPT { cw##_stop(this->loop, static_cast<cw *>(this)); }
+
+#if __cplusplus >= 201103L
+#define EVPP_MOVE(cls, cw, copy_config)                                                            \
+    cls(cls &&other) EV_NOEXCEPT : base_type(other.loop)                                           \
+    {                                                                                              \
+        bool was_active = other.is_active();                                                       \
+        other.stop();                                                                              \
+        this->take_(other);                                                                        \
+        copy_config;                                                                               \
+        if (was_active)                                                                            \
+            start();                                                                               \
+    }
+#else
+#define EVPP_MOVE(cls, cw, copy_config)
+#endif
+
+struct io : base<ev_io, io> {
+    EVPP_WATCHER_COMMON(io, ev_io)
+    EVPP_MOVE(io, ev_io, (this->fd = other.fd, this->events = other.events | EV__IOFDSET))
+
+    void set(int fd, int events) EV_NOEXCEPT
+    {
+        detail::restart_guard<io> g(*this);
+        ev_io_set(static_cast<ev_io *>(this), fd, events);
+    }
+    void set(int events) EV_NOEXCEPT
+    {
+        detail::restart_guard<io> g(*this);
+        ev_io_modify(static_cast<ev_io *>(this), events);
+    }
+    void start(int fd, int events) EV_NOEXCEPT
+    {
+        set(fd, events);
+        start();
+    }
+};
+
+struct timer : base<ev_timer, timer> {
+    EVPP_WATCHER_COMMON(timer, ev_timer)
+    EVPP_MOVE(timer, ev_timer, (this->at = other.at, this->repeat = other.repeat))
+
+    void set(tstamp after, tstamp repeat = 0.) EV_NOEXCEPT
+    {
+        detail::restart_guard<timer> g(*this);
+        ev_timer_set(static_cast<ev_timer *>(this), after, repeat);
+    }
+    void start(tstamp after, tstamp repeat = 0.) EV_NOEXCEPT
+    {
+        set(after, repeat);
+        start();
+    }
+    void again() EV_NOEXCEPT { ev_timer_again(this->loop, static_cast<ev_timer *>(this)); }
+    tstamp remaining() EV_NOEXCEPT
+    {
+        return ev_timer_remaining(this->loop, static_cast<ev_timer *>(this));
+    }
+#if EVPP_MODERN
+    template <class R1, class P1, class R2 = long, class P2 = std::ratio<1>>
+    void set(std::chrono::duration<R1, P1> after,
+             std::chrono::duration<R2, P2> repeat = std::chrono::duration<R2, P2>::zero())
+    {
+        set(detail::seconds(after), detail::seconds(repeat));
+    }
+    template <class R1, class P1, class R2 = long, class P2 = std::ratio<1>>
+    void start(std::chrono::duration<R1, P1> after,
+               std::chrono::duration<R2, P2> repeat = std::chrono::duration<R2, P2>::zero())
+    {
+        set(after, repeat);
+        start();
+    }
+#endif
+};
+
+#if EV_PERIODIC_ENABLE
+struct periodic : base<ev_periodic, periodic> {
+    EVPP_WATCHER_COMMON(periodic, ev_periodic)
+    EVPP_MOVE(periodic, ev_periodic,
+              (this->offset = other.offset, this->interval = other.interval,
+               this->reschedule_cb = other.reschedule_cb))
+
+    void set(tstamp at, tstamp interval = 0.) EV_NOEXCEPT
+    {
+        detail::restart_guard<periodic> g(*this);
+        ev_periodic_set(static_cast<ev_periodic *>(this), at, interval, 0);
+    }
+    void start(tstamp at, tstamp interval = 0.) EV_NOEXCEPT
+    {
+        set(at, interval);
+        start();
+    }
+    void again() EV_NOEXCEPT { ev_periodic_again(this->loop, static_cast<ev_periodic *>(this)); }
+#if EVPP_MODERN
+    /* Every `interval`, aligned to `offset` on the wall clock. */
+    template <class R1, class P1, class R2, class P2>
+    void set(std::chrono::duration<R1, P1> offset, std::chrono::duration<R2, P2> interval)
+    {
+        set(detail::seconds(offset), detail::seconds(interval));
+    }
+    /* Once, at a point of the system clock. */
+    void set(std::chrono::system_clock::time_point at)
+    {
+        set(detail::seconds(at.time_since_epoch()), 0.);
+    }
+#endif
+};
+#endif
+
+#if EV_SIGNAL_ENABLE
+struct sig : base<ev_signal, sig> {
+    EVPP_WATCHER_COMMON(sig, ev_signal)
+    EVPP_MOVE(sig, ev_signal, (this->signum = other.signum))
+
+    void set(int signum) EV_NOEXCEPT
+    {
+        detail::restart_guard<sig> g(*this);
+        ev_signal_set(static_cast<ev_signal *>(this), signum);
+    }
+    void start(int signum) EV_NOEXCEPT
+    {
+        set(signum);
+        start();
+    }
+};
+#endif
+
+#if EV_CHILD_ENABLE
+struct child : base<ev_child, child> {
+    EVPP_WATCHER_COMMON(child, ev_child)
+    EVPP_MOVE(child, ev_child, (this->pid = other.pid, this->flags = other.flags))
+
+    void set(int pid, int trace = 0) EV_NOEXCEPT
+    {
+        detail::restart_guard<child> g(*this);
+        ev_child_set(static_cast<ev_child *>(this), pid, trace);
+    }
+    void start(int pid, int trace = 0) EV_NOEXCEPT
+    {
+        set(pid, trace);
+        start();
+    }
+};
+#endif
+
+#if EV_STAT_ENABLE
+struct stat : base<ev_stat, stat> {
+    EVPP_WATCHER_COMMON(stat, ev_stat)
+    EVPP_MOVE(stat, ev_stat, (this->path = other.path, this->interval = other.interval, this->wd = -2))
+
+    void set(const char *path, tstamp interval = 0.) EV_NOEXCEPT
+    {
+        detail::restart_guard<stat> g(*this);
+        ev_stat_set(static_cast<ev_stat *>(this), path, interval);
+    }
+    void start(const char *path, tstamp interval = 0.) EV_NOEXCEPT
+    {
+        stop();
+        set(path, interval);
+        start();
+    }
+    void update() EV_NOEXCEPT { ev_stat_stat(this->loop, static_cast<ev_stat *>(this)); }
+};
+#endif
+
+#if EV_IDLE_ENABLE
+struct idle : base<ev_idle, idle> {
+    EVPP_WATCHER_COMMON(idle, ev_idle)
+    EVPP_MOVE(idle, ev_idle, (void)0)
+    void set() EV_NOEXCEPT {}
+};
+#endif
+
+#if EV_PREPARE_ENABLE
+struct prepare : base<ev_prepare, prepare> {
+    EVPP_WATCHER_COMMON(prepare, ev_prepare)
+    EVPP_MOVE(prepare, ev_prepare, (void)0)
+    void set() EV_NOEXCEPT {}
+};
+#endif
+
+#if EV_CHECK_ENABLE
+struct check : base<ev_check, check> {
+    EVPP_WATCHER_COMMON(check, ev_check)
+    EVPP_MOVE(check, ev_check, (void)0)
+    void set() EV_NOEXCEPT {}
+};
+#endif
+
+#if EV_EMBED_ENABLE
+struct embed : base<ev_embed, embed> {
+    EVPP_WATCHER_COMMON(embed, ev_embed)
+
+    void set_embed(struct ev_loop *embedded_loop) EV_NOEXCEPT
+    {
+        detail::restart_guard<embed> g(*this);
+        ev_embed_set(static_cast<ev_embed *>(this), embedded_loop);
+    }
+    /* Embeds embedded_loop (libev's version set the watcher's own loop instead and crashed). */
+    void start(struct ev_loop *embedded_loop) EV_NOEXCEPT
+    {
+        set_embed(embedded_loop);
+        start();
+    }
+    void sweep() EV_NOEXCEPT { ev_embed_sweep(this->loop, static_cast<ev_embed *>(this)); }
+};
+#endif
+
+#if EV_FORK_ENABLE
+struct fork : base<ev_fork, fork> {
+    EVPP_WATCHER_COMMON(fork, ev_fork)
+    EVPP_MOVE(fork, ev_fork, (void)0)
+    void set() EV_NOEXCEPT {}
+};
+#endif
+
+#if EV_CLEANUP_ENABLE
+/* Runs when the loop is destroyed (libev's ev++.h has no class for it). */
+struct cleanup : base<ev_cleanup, cleanup> {
+    EVPP_WATCHER_COMMON(cleanup, ev_cleanup)
+    EVPP_MOVE(cleanup, ev_cleanup, (void)0)
+    void set() EV_NOEXCEPT {}
+};
+#endif
+
+#if EV_ASYNC_ENABLE
+struct async : base<ev_async, async> {
+    EVPP_WATCHER_COMMON(async, ev_async)
+    EVPP_MOVE(async, ev_async, (void)0)
+    void set() EV_NOEXCEPT {}
+    /* Thread- and signal-safe. */
+    void send() EV_NOEXCEPT { ev_async_send(this->loop, static_cast<ev_async *>(this)); }
+    bool async_pending() EV_NOEXCEPT { return ev_async_pending(static_cast<ev_async *>(this)); }
+};
+#endif
+
+#undef EVPP_WATCHER_COMMON
+#undef EVPP_MOVE
+
+} // namespace ev
+
+#endif /* EVPP_H__ */
