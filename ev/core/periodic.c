@@ -10,7 +10,6 @@
 #include "heap.h"
 
 #include <errno.h>
-#include <math.h>
 #include <unistd.h>
 #if EV_USE_TIMERFD
 #include <sys/timerfd.h>
@@ -21,11 +20,21 @@
 #define PERIODIC_END(loop) ((loop)->periodic_cnt + EV__HEAP0)
 #define MIN_INTERVAL (1. / 8192.) /* keeps offset + N * interval exact enough */
 
+/* floor() without libm, so the shared library needs nothing but libc (as libev.so.4).
+ * Beyond 2^52 every double is an integer already. */
+static ev_tstamp floor_(ev_tstamp x)
+{
+    if (!(x > -4.5e15 && x < 4.5e15))
+        return x;
+    ev_tstamp t = (ev_tstamp)(long long)x;
+    return t > x ? t - 1. : t;
+}
+
 /* The next offset + N * interval strictly after now. */
 static void periodic_recalc(struct ev_loop *loop, ev_periodic *w)
 {
     ev_tstamp interval = w->interval > MIN_INTERVAL ? w->interval : MIN_INTERVAL;
-    ev_tstamp at = w->offset + interval * floor((loop->rt_now - w->offset) / interval);
+    ev_tstamp at = w->offset + interval * floor_((loop->rt_now - w->offset) / interval);
     while (at <= loop->rt_now) {
         ev_tstamp next = at + interval;
         if (next == at) { /* too far in the future to add anything: give up */
