@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 static int sv[2];
-static int io_seen, timer_seen, periodic_seen, signal_seen, child_status = -1, async_seen, stat_seen;
+static int io_seen, timer_seen, periodic_seen, signal_seen, child_status = -1, async_seen,
+                                                            stat_seen;
 static ev_io io_w;
 static ev_timer timer_w, guard_w;
 static ev_periodic periodic_w;

@@ -133,7 +133,7 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
         return; /* lazy removal, see above */
     if (f->kmask & KM_EPERM) {
         if (!(nev & EV__IOFDSET))
-            return; /* still the same always-ready file */
+            return;   /* still the same always-ready file */
         f->kmask = 0; /* maybe a new file: ask epoll again; the list entry
                          drops out at the next poll */
     }

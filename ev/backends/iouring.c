@@ -143,8 +143,8 @@ static int ring_open(struct uring_state *s)
     if (p.features & IORING_FEAT_SINGLE_MMAP) {
         s->cq_map = s->sq_map;
     } else {
-        s->cq_map = mmap(NULL, s->cq_map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-                         fd, IORING_OFF_CQ_RING);
+        s->cq_map = mmap(NULL, s->cq_map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+                         IORING_OFF_CQ_RING);
         if (s->cq_map == MAP_FAILED) {
             s->cq_map = NULL;
             goto fail;
@@ -329,7 +329,7 @@ static void handle_cqe(struct ev_loop *loop, const struct io_uring_cqe *c, int r
         return;
     struct ev__fd *f = &loop->fds[fd];
     if ((uint32_t)(c->user_data >> 32) != f->gen || !f->kmask)
-        return; /* a removed poll, or one on a file this fd named before */
+        return;   /* a removed poll, or one on a file this fd named before */
     f->kmask = 0; /* one-shot: nothing armed any more */
     int res = c->res;
     if (EV__UNLIKELY(res < 0)) {

@@ -16,8 +16,8 @@ typedef unsigned long word_t;
 
 struct select_state {
     word_t *rin, *win, *rout, *wout;
-    int words;   /* allocated words per set */
-    int maxfd;   /* one more than the highest fd ever watched */
+    int words; /* allocated words per set */
+    int maxfd; /* one more than the highest fd ever watched */
 };
 
 static int select_init(struct ev_loop *loop)

@@ -469,8 +469,7 @@ int event_base_set(struct event_base *base, struct event *ev)
     if (check_set(ev, "event_base_set") < 0)
         return -1;
     if (ev->ev_flags != EVLIST_INIT) {
-        log_msg(_EVENT_LOG_WARN, "event_base_set: event %p is added; delete it first",
-                (void *)ev);
+        log_msg(_EVENT_LOG_WARN, "event_base_set: event %p is added; delete it first", (void *)ev);
         return -1;
     }
     attach(ev, base, base_state(base));
@@ -505,7 +504,8 @@ int event_add(struct event *ev, struct timeval *tv)
     if (is_signal_event(ev)) {
         int signum = ev->ev_fd;
         if (ev->ev_events & (EV_READ | EV_WRITE)) {
-            log_msg(_EVENT_LOG_WARN, "event_add: EV_SIGNAL cannot be combined with EV_READ/EV_WRITE");
+            log_msg(_EVENT_LOG_WARN,
+                    "event_add: EV_SIGNAL cannot be combined with EV_READ/EV_WRITE");
             return -1;
         }
         if (signum < 1 || signum >= NSIG) {
@@ -634,7 +634,8 @@ int event_base_once(struct event_base *base, int fd, short events, event_callbac
                     struct timeval *tv)
 {
     if (!base || (events & EV_SIGNAL) || !(events & (EV_READ | EV_WRITE | EV_TIMEOUT))) {
-        log_msg(_EVENT_LOG_WARN, "event_once: needs EV_READ, EV_WRITE or EV_TIMEOUT, not EV_SIGNAL");
+        log_msg(_EVENT_LOG_WARN,
+                "event_once: needs EV_READ, EV_WRITE or EV_TIMEOUT, not EV_SIGNAL");
         return -1;
     }
     int io = events & (EV_READ | EV_WRITE);
@@ -686,7 +687,8 @@ int event_priority_set(struct event *ev, int pri)
     struct base_state *st = ev->ev_base ? event_state(ev) : NULL;
     int npri = st ? st->npri : 1;
     if (pri < 0 || pri >= npri) {
-        log_msg(_EVENT_LOG_WARN, "event_priority_set: priority %d out of range 0..%d", pri, npri - 1);
+        log_msg(_EVENT_LOG_WARN, "event_priority_set: priority %d out of range 0..%d", pri,
+                npri - 1);
         return -1;
     }
     if (ev_is_pending((ev_watcher *)&ev->iosig) || ev_is_pending(&ev->to))

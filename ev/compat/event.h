@@ -73,10 +73,10 @@ struct event {
     struct event_base *ev_base;
     event_callback_fn ev_callback;
     void *ev_arg;
-    int ev_fd;     /* the fd, or the signal number for signal events */
-    int ev_pri;    /* libevent priority: 0 is the most urgent */
-    int ev_res;    /* the bits handed to the last callback */
-    int ev_flags;  /* EVLIST_* */
+    int ev_fd;    /* the fd, or the signal number for signal events */
+    int ev_pri;   /* libevent priority: 0 is the most urgent */
+    int ev_res;   /* the bits handed to the last callback */
+    int ev_flags; /* EVLIST_* */
     short ev_events;
 };
 
@@ -100,7 +100,8 @@ struct event {
 #define timeout_pending(ev, tv) evtimer_pending((ev), (tv))
 #define timeout_initialized(ev) evtimer_initialized(ev)
 
-#define signal_set(ev, signum, cb, arg) event_set((ev), (signum), EV_SIGNAL | EV_PERSIST, (cb), (arg))
+#define signal_set(ev, signum, cb, arg)                                                            \
+    event_set((ev), (signum), EV_SIGNAL | EV_PERSIST, (cb), (arg))
 #define signal_add(ev, tv) event_add((ev), (tv))
 #define signal_del(ev) event_del(ev)
 #define signal_pending(ev, tv) event_pending((ev), EV_SIGNAL, (tv))

@@ -16,7 +16,7 @@
 #if EV_EMBED_ENABLE
 
 /* The private watchers are members of the ev_embed; walk back to it. */
-#define EMBED_OF(ptr, member) ((ev_embed *)(void *)((char *)(ptr) - offsetof(ev_embed, member)))
+#define EMBED_OF(ptr, member) ((ev_embed *)(void *)((char *)(ptr)-offsetof(ev_embed, member)))
 
 static void io_watch(struct ev_loop *loop, ev_embed *w)
 {

@@ -372,8 +372,7 @@ void ev__stat_fork(struct ev_loop *loop);
 /* Heap layout: the root is at index 3 so that the four children of a node
  * (4k-8 .. 4k-5) start on a multiple of four, one cache line of nodes. */
 #define EV__HEAP0 3
-#define EV__HEAP_PARENT(k) ((((k) - EV__HEAP0 - 1) / 4) + EV__HEAP0)
-#define EV__HEAP_CHILD(k) (4 * ((k) - EV__HEAP0) + EV__HEAP0 + 1)
-
+#define EV__HEAP_PARENT(k) ((((k)-EV__HEAP0 - 1) / 4) + EV__HEAP0)
+#define EV__HEAP_CHILD(k) (4 * ((k)-EV__HEAP0) + EV__HEAP0 + 1)
 
 #endif /* EV_INTERNAL_H_ */

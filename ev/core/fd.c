@@ -24,8 +24,8 @@ void ev__fd_change(struct ev_loop *loop, int fd, int flags)
     f->reify = (unsigned char)(was | flags);
     if (!was) {
         if (EV__UNLIKELY(loop->change_cnt == loop->change_cap))
-            loop->changes = ev__grow(loop->changes, &loop->change_cap, loop->change_cnt + 1,
-                                     sizeof(int));
+            loop->changes =
+                ev__grow(loop->changes, &loop->change_cap, loop->change_cnt + 1, sizeof(int));
         loop->changes[loop->change_cnt++] = fd;
     }
 }

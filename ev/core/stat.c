@@ -88,14 +88,14 @@ static void poll_set(struct ev_loop *loop, ev_stat *w, ev_tstamp repeat)
         if (w->timer.repeat == repeat)
             return;
         ++loop->activecnt;
-        ev_timer_stop(EV_A_ &w->timer);
+        ev_timer_stop(EV_A_ & w->timer);
     }
     if (repeat > 0.) {
         ev_timer_set(&w->timer, repeat, repeat);
 #if EV_MINPRI != EV_MAXPRI
         w->timer.priority = w->priority; /* the poll feeds w at w's level */
 #endif
-        ev_timer_start(EV_A_ &w->timer);
+        ev_timer_start(EV_A_ & w->timer);
         --loop->activecnt;
     }
 }
@@ -110,7 +110,7 @@ static ev_tstamp poll_interval(const ev_stat *w)
 /* Watching the path itself. The directory-entry events matter when the path
  * is a directory: they change its mtime. */
 #define WATCH_SELF                                                                                 \
-    (IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_MODIFY | IN_CREATE | IN_DELETE |             \
+    (IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_MODIFY | IN_CREATE | IN_DELETE |               \
      IN_MOVED_FROM | IN_MOVED_TO | IN_DONT_FOLLOW | IN_MASK_ADD)
 /* Watching an ancestor while the path is missing: only "a name appeared"
  * and "the ancestor went away" matter. Symlinks are followed here, as path

@@ -19,7 +19,8 @@ void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT
     w->at += loop->mn_now;
     int k = TIMER_END(loop);
     if (EV__UNLIKELY(k >= loop->timer_cap))
-        loop->timers = ev__grow(loop->timers, &loop->timer_cap, k + 1, sizeof(struct ev__heap_node));
+        loop->timers =
+            ev__grow(loop->timers, &loop->timer_cap, k + 1, sizeof(struct ev__heap_node));
     ++loop->timer_cnt;
     ev__start(loop, (ev_watcher *)w, k);
     ev__heap_up_from(loop->timers, k, w->at, (ev_watcher_time *)w);
@@ -41,8 +42,7 @@ void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
     if (w->active) {
         if (w->repeat != 0.) {
             w->at = loop->mn_now + w->repeat;
-            ev__heap_place(loop->timers, TIMER_END(loop), w->active, w->at,
-                           (ev_watcher_time *)w);
+            ev__heap_place(loop->timers, TIMER_END(loop), w->active, w->at, (ev_watcher_time *)w);
         } else {
             ev_timer_stop(EV_A_ w);
         }
@@ -104,8 +104,8 @@ static void once_fire(struct ev_loop *loop, struct once *o, int revents)
 {
     void (*cb)(int, void *) = o->cb;
     void *arg = o->arg;
-    ev_io_stop(EV_A_ &o->io);
-    ev_timer_stop(EV_A_ &o->to);
+    ev_io_stop(EV_A_ & o->io);
+    ev_timer_stop(EV_A_ & o->to);
     ev__free(o);
     cb(revents, arg);
 }
@@ -113,13 +113,13 @@ static void once_fire(struct ev_loop *loop, struct once *o, int revents)
 static void once_io_cb(EV_P_ ev_io *w, int revents)
 {
     struct once *o = (struct once *)((char *)w - offsetof(struct once, io));
-    once_fire(loop, o, revents | ev_clear_pending(EV_A_ &o->to));
+    once_fire(loop, o, revents | ev_clear_pending(EV_A_ & o->to));
 }
 
 static void once_timer_cb(EV_P_ ev_timer *w, int revents)
 {
     struct once *o = (struct once *)((char *)w - offsetof(struct once, to));
-    once_fire(loop, o, revents | ev_clear_pending(EV_A_ &o->io));
+    once_fire(loop, o, revents | ev_clear_pending(EV_A_ & o->io));
 }
 
 void ev_once(EV_P_ int fd, int events, ev_tstamp timeout, void (*cb)(int revents, void *arg),
@@ -132,10 +132,10 @@ void ev_once(EV_P_ int fd, int events, ev_tstamp timeout, void (*cb)(int revents
     ev_init(&o->to, once_timer_cb);
     if (fd >= 0) {
         ev_io_set(&o->io, fd, events);
-        ev_io_start(EV_A_ &o->io);
+        ev_io_start(EV_A_ & o->io);
     }
     if (timeout >= 0.) {
         ev_timer_set(&o->to, timeout, 0.);
-        ev_timer_start(EV_A_ &o->to);
+        ev_timer_start(EV_A_ & o->to);
     }
 }

@@ -150,20 +150,53 @@ struct loop_ref {
     bool is_default() const EV_NOEXCEPT { return raw_loop == ev_default_loop_uc_(); }
 
 #if EV_COMPAT3
-    void loop(int flags = 0) { ev_run(raw_loop, flags); }
-    void unloop(how_t how = ONE) EV_NOEXCEPT { ev_break(raw_loop, how); }
+    void loop(int flags = 0)
+    {
+        ev_run(raw_loop, flags);
+    }
+    void unloop(how_t how = ONE) EV_NOEXCEPT
+    {
+        ev_break(raw_loop, how);
+    }
 #endif
-    void run(int flags = 0) { ev_run(raw_loop, flags); }
-    void break_loop(how_t how = ONE) EV_NOEXCEPT { ev_break(raw_loop, how); }
-    void post_fork() EV_NOEXCEPT { ev_loop_fork(raw_loop); }
+    void run(int flags = 0)
+    {
+        ev_run(raw_loop, flags);
+    }
+    void break_loop(how_t how = ONE) EV_NOEXCEPT
+    {
+        ev_break(raw_loop, how);
+    }
+    void post_fork() EV_NOEXCEPT
+    {
+        ev_loop_fork(raw_loop);
+    }
 
-    unsigned int backend() const EV_NOEXCEPT { return ev_backend(raw_loop); }
-    tstamp now() const EV_NOEXCEPT { return ev_now(raw_loop); }
-    void ref() EV_NOEXCEPT { ev_ref(raw_loop); }
-    void unref() EV_NOEXCEPT { ev_unref(raw_loop); }
+    unsigned int backend() const EV_NOEXCEPT
+    {
+        return ev_backend(raw_loop);
+    }
+    tstamp now() const EV_NOEXCEPT
+    {
+        return ev_now(raw_loop);
+    }
+    void ref() EV_NOEXCEPT
+    {
+        ev_ref(raw_loop);
+    }
+    void unref() EV_NOEXCEPT
+    {
+        ev_unref(raw_loop);
+    }
 #if EV_FEATURE_API
-    unsigned int iteration() const EV_NOEXCEPT { return ev_iteration(raw_loop); }
-    unsigned int depth() const EV_NOEXCEPT { return ev_depth(raw_loop); }
+    unsigned int iteration() const EV_NOEXCEPT
+    {
+        return ev_iteration(raw_loop);
+    }
+    unsigned int depth() const EV_NOEXCEPT
+    {
+        return ev_depth(raw_loop);
+    }
     void set_io_collect_interval(tstamp interval) EV_NOEXCEPT
     {
         ev_set_io_collect_interval(raw_loop, interval);
@@ -175,7 +208,8 @@ struct loop_ref {
 #endif
 
     /* ev_once, in the styles of the watcher callbacks. */
-    void once(int fd, int events, tstamp timeout, void (*cb)(int, void *), void *arg = 0) EV_NOEXCEPT
+    void once(int fd, int events, tstamp timeout, void (*cb)(int, void *),
+              void *arg = 0) EV_NOEXCEPT
     {
         ev_once(raw_loop, fd, events, timeout, cb, arg);
     }
@@ -207,9 +241,15 @@ struct loop_ref {
         once(fd, events, timeout, simplest_func_thunk<cb>);
     }
 
-    void feed_fd_event(int fd, int revents) EV_NOEXCEPT { ev_feed_fd_event(raw_loop, fd, revents); }
+    void feed_fd_event(int fd, int revents) EV_NOEXCEPT
+    {
+        ev_feed_fd_event(raw_loop, fd, revents);
+    }
 #if EV_SIGNAL_ENABLE
-    void feed_signal_event(int signum) EV_NOEXCEPT { ev_feed_signal_event(raw_loop, signum); }
+    void feed_signal_event(int signum) EV_NOEXCEPT
+    {
+        ev_feed_signal_event(raw_loop, signum);
+    }
 #endif
 
   private:
@@ -225,8 +265,14 @@ struct loop_ref {
     {
         (static_cast<K *>(arg)->*method)();
     }
-    template <void (*cb)(int)> static void simpler_func_thunk(int revents, void *) { cb(revents); }
-    template <void (*cb)()> static void simplest_func_thunk(int, void *) { cb(); }
+    template <void (*cb)(int)> static void simpler_func_thunk(int revents, void *)
+    {
+        cb(revents);
+    }
+    template <void (*cb)()> static void simplest_func_thunk(int, void *)
+    {
+        cb();
+    }
 };
 
 /* The default loop; created on first use, never destroyed by this object. */
@@ -520,10 +566,19 @@ template <class Rep, class Period> inline tstamp seconds(std::chrono::duration<R
 #define EVPP_WATCHER_COMMON(cls, cw)                                                               \
     typedef base<cw, cls> base_type;                                                               \
     using base_type::set;                                                                          \
-    cls(loop_ref l = get_default_loop()) EV_NOEXCEPT : base_type(l) {}                    \
-    ~cls() { stop(); }                                                                             \
-    void start() EV_NOEXCEPT { cw##_start(this->loop, static_cast<cw *>(this)); }             \
-    void stop() EV_NOEXCEPT { cw##_stop(this->loop, static_cast<cw *>(this)); }
+    cls(loop_ref l = get_default_loop()) EV_NOEXCEPT : base_type(l) {}                             \
+    ~cls()                                                                                         \
+    {                                                                                              \
+        stop();                                                                                    \
+    }                                                                                              \
+    void start() EV_NOEXCEPT                                                                       \
+    {                                                                                              \
+        cw##_start(this->loop, static_cast<cw *>(this));                                           \
+    }                                                                                              \
+    void stop() EV_NOEXCEPT                                                                        \
+    {                                                                                              \
+        cw##_stop(this->loop, static_cast<cw *>(this));                                            \
+    }
 
 #if __cplusplus >= 201103L
 #define EVPP_MOVE(cls, cw, copy_config)                                                            \
@@ -670,7 +725,8 @@ struct child : base<ev_child, child> {
 #if EV_STAT_ENABLE
 struct stat : base<ev_stat, stat> {
     EVPP_WATCHER_COMMON(stat, ev_stat)
-    EVPP_MOVE(stat, ev_stat, (this->path = other.path, this->interval = other.interval, this->wd = -2))
+    EVPP_MOVE(stat, ev_stat,
+              (this->path = other.path, this->interval = other.interval, this->wd = -2))
 
     void set(const char *path, tstamp interval = 0.) EV_NOEXCEPT
     {

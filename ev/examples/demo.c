@@ -105,7 +105,8 @@ int main(void)
         fprintf(stderr, "demo: could not create the default loop\n");
         return 1;
     }
-    const char *names[] = {"select", "poll", "epoll", "kqueue", "devpoll", "port", "linuxaio", "io_uring"};
+    const char *names[] = {"select",  "poll", "epoll",    "kqueue",
+                           "devpoll", "port", "linuxaio", "io_uring"};
     unsigned int b = ev_backend(loop);
     printf("ev %d.%d demo, backend %s\n", ev_version_major(), ev_version_minor(),
            names[__builtin_ctz(b)]);

@@ -79,8 +79,8 @@ int event_bench_main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-t")) {
             use_timeouts = 1;
-        } else if (i + 1 < argc && (!strcmp(a, "-n") || !strcmp(a, "-a") || !strcmp(a, "-w") ||
-                                    !strcmp(a, "-r"))) {
+        } else if (i + 1 < argc &&
+                   (!strcmp(a, "-n") || !strcmp(a, "-a") || !strcmp(a, "-w") || !strcmp(a, "-r"))) {
             int v = atoi(argv[++i]);
             if (a[1] == 'n')
                 num_pipes = v;

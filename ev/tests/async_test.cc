@@ -240,15 +240,18 @@ TEST_P(AsyncTest, EightLoopsInEightThreads)
             });
             p.a.data = &p;
             ev_async_start(p.loop, &p.a);
-            ev_timer_init(&p.t, [](struct ev_loop *, ev_timer *w, int) {
-                ++static_cast<PerLoop *>(w->data)->timer_calls;
-            }, 0.001, 0.001);
+            ev_timer_init(
+                &p.t,
+                [](struct ev_loop *, ev_timer *w, int) {
+                    ++static_cast<PerLoop *>(w->data)->timer_calls;
+                },
+                0.001, 0.001);
             p.t.data = &p;
             ev_timer_start(p.loop, &p.t);
             // a deadline of its own
             ev_timer dl;
-            ev_timer_init(&dl, [](struct ev_loop *l, ev_timer *, int) { ev_break(l, EVBREAK_ALL); },
-                          15., 0.);
+            ev_timer_init(
+                &dl, [](struct ev_loop *l, ev_timer *, int) { ev_break(l, EVBREAK_ALL); }, 15., 0.);
             ev_timer_start(p.loop, &dl);
             p.ready = true;
             ev_run(p.loop, 0);
@@ -294,9 +297,9 @@ TEST_P(AsyncTest, ReleaseAcquireLockingExample)
         [](struct ev_loop *) noexcept { cur->m.lock(); });
     ev_async_init(&lk.wake, [](struct ev_loop *, ev_async *, int) {});
     ev_async_start(loop, &lk.wake);
-    ev_timer_init(&lk.t, [](struct ev_loop *, ev_timer *w, int) {
-        ++static_cast<Locked *>(w->data)->fired;
-    }, 0., 0.);
+    ev_timer_init(
+        &lk.t, [](struct ev_loop *, ev_timer *w, int) { ++static_cast<Locked *>(w->data)->fired; },
+        0., 0.);
     lk.t.data = &lk;
     lk.m.lock();
     std::thread other([&] {

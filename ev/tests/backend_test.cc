@@ -78,8 +78,8 @@ class BackendTest : public evtest::LoopTest {
     void RunFor(double seconds)
     {
         ev_timer t;
-        ev_timer_init(&t, [](struct ev_loop *l, ev_timer *, int) { ev_break(l, EVBREAK_ONE); },
-                      seconds, 0.);
+        ev_timer_init(
+            &t, [](struct ev_loop *l, ev_timer *, int) { ev_break(l, EVBREAK_ONE); }, seconds, 0.);
         ev_timer_start(loop, &t);
         ev_run(loop, 0);
         ev_timer_stop(loop, &t);
@@ -327,9 +327,12 @@ TEST_P(BackendTest, TimeoutNeverEarly)
         ev_tstamp t0 = ev_now(loop);
         ev_tstamp fired = 0.;
         ev_timer t;
-        ev_timer_init(&t, [](struct ev_loop *l, ev_timer *tw, int) {
-            *static_cast<ev_tstamp *>(tw->data) = ev_now(l);
-        }, d, 0.);
+        ev_timer_init(
+            &t,
+            [](struct ev_loop *l, ev_timer *tw, int) {
+                *static_cast<ev_tstamp *>(tw->data) = ev_now(l);
+            },
+            d, 0.);
         t.data = &fired;
         ev_timer_start(loop, &t);
         ASSERT_TRUE(RunUntil([&] { return fired > 0.; }));
@@ -390,8 +393,8 @@ TEST_P(BackendTest, Embedded)
     ev_io w;
     Watch(&w, &c, p.fd[0], EV_READ);
     ev_timer guard;
-    ev_timer_init(&guard, [](struct ev_loop *l, ev_timer *, int) { ev_break(l, EVBREAK_ALL); },
-                  5., 0.);
+    ev_timer_init(
+        &guard, [](struct ev_loop *l, ev_timer *, int) { ev_break(l, EVBREAK_ALL); }, 5., 0.);
     ev_timer_start(outer, &guard);
     for (int round = 1; round <= 3; ++round) {
         Put(p.fd[1]);

@@ -95,7 +95,8 @@ class ChildBase : public ::testing::TestWithParam<unsigned> {
     {
         struct sigaction old;
         sigaction(SIGCHLD, nullptr, &old);
-        return (old.sa_flags & SA_SIGINFO) || (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN);
+        return (old.sa_flags & SA_SIGINFO) ||
+               (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN);
     }
 
     static bool SigchldBlocked()
@@ -279,7 +280,8 @@ class ChildBase : public ::testing::TestWithParam<unsigned> {
     void NonDefaultLoopDies()
     {
         GTEST_FLAG_SET(death_test_style, "threadsafe");
-        EXPECT_DEATH(StartInNewLoop(), "libev: child watchers are only supported in the default loop");
+        EXPECT_DEATH(StartInNewLoop(),
+                     "libev: child watchers are only supported in the default loop");
     }
 
     void StartInNewLoop()
@@ -295,7 +297,8 @@ class ChildBase : public ::testing::TestWithParam<unsigned> {
         struct ev_loop *other = ev_loop_new(Flags());
         ASSERT_NE(other, nullptr);
         ev_signal sw;
-        ev_signal_init(&sw, [](struct ev_loop *, ev_signal *, int) {}, SIGUSR1);
+        ev_signal_init(
+            &sw, [](struct ev_loop *, ev_signal *, int) {}, SIGUSR1);
         ev_signal_start(other, &sw);
         ev_run(other, EVRUN_NOWAIT);
         ev_loop_destroy(other);
@@ -341,8 +344,14 @@ class ChildSignalFdTest : public ChildBase {
 };
 
 #define CHILD_TEST(Name)                                                                           \
-    TEST_P(ChildTest, Name) { Name(); }                                                            \
-    TEST_P(ChildSignalFdTest, Name) { Name(); }
+    TEST_P(ChildTest, Name)                                                                        \
+    {                                                                                              \
+        Name();                                                                                    \
+    }                                                                                              \
+    TEST_P(ChildSignalFdTest, Name)                                                                \
+    {                                                                                              \
+        Name();                                                                                    \
+    }
 
 CHILD_TEST(ExitedBeforeWatcherStartIsReported)
 CHILD_TEST(PidZeroMeansAnyChild)

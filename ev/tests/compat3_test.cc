@@ -45,9 +45,10 @@ static_assert(EVUNLOOP_CANCEL == 0 && EVUNLOOP_ONE == 1 && EVUNLOOP_ALL == 2, "E
 static_assert(EVFLAG_NOSIGFD == 0, "EVFLAG_NOSIGFD");
 static_assert(std::is_same<decltype(ev_loop_count(nullptr)), unsigned int>::value, "count");
 static_assert(std::is_same<decltype(ev_loop_depth(nullptr)), unsigned int>::value, "depth");
-static_assert(std::is_same<decltype(&ev_unloop), void (*)(struct ev_loop *, int)>::value ||
-                  std::is_same<decltype(&ev_unloop), void (*)(struct ev_loop *, int) noexcept>::value,
-              "ev_unloop(EV_P_ int)");
+static_assert(
+    std::is_same<decltype(&ev_unloop), void (*)(struct ev_loop *, int)>::value ||
+        std::is_same<decltype(&ev_unloop), void (*)(struct ev_loop *, int) noexcept>::value,
+    "ev_unloop(EV_P_ int)");
 
 TEST(Compat3Test, DefaultLoopWithOldNames)
 {

@@ -233,8 +233,8 @@ TEST_P(EventExamplesTest, BenchCompletesEveryRound)
 
 TEST_P(EventExamplesTest, BenchWithTimeouts)
 {
-    Child c(event_bench_main, {"event_bench", "-t", "-n", "100", "-a", "100", "-w", "500", "-r", "2"},
-            GetParam());
+    Child c(event_bench_main,
+            {"event_bench", "-t", "-n", "100", "-a", "100", "-w", "500", "-r", "2"}, GetParam());
     ASSERT_TRUE(c.started());
     std::string out;
     EXPECT_EQ(c.Wait(&out), 0);

@@ -122,7 +122,10 @@ class EventTest : public evtest::LoopTest {
         return b;
     }
 
-    static struct ev_loop *Loop(struct event_base *b) { return reinterpret_cast<struct ev_loop *>(b); }
+    static struct ev_loop *Loop(struct event_base *b)
+    {
+        return reinterpret_cast<struct ev_loop *>(b);
+    }
 
     // A connected socketpair; both ends closed in TearDown.
     void Pair(int sv[2])
@@ -476,7 +479,8 @@ TEST_P(EventTest, OnceOnFdAndOnTimeout)
     struct timeval tv = {0, 5000};
     ASSERT_EQ(event_base_once(base, sv[0], EV_READ, Record, (void *)14, nullptr), 0);
     ASSERT_EQ(event_base_once(base, -1, EV_TIMEOUT, Record, (void *)15, &tv), 0);
-    ASSERT_EQ(event_base_once(base, -1, EV_TIMEOUT, Record, (void *)16, nullptr), 0); // next iteration
+    ASSERT_EQ(event_base_once(base, -1, EV_TIMEOUT, Record, (void *)16, nullptr),
+              0); // next iteration
     EXPECT_EQ(event_base_dispatch(base), 1);
     ASSERT_EQ(calls.size(), 3u);
     for (const Call &c : calls) {
@@ -805,7 +809,7 @@ TEST_P(EventTest, BadInputIsRefused)
     event_set(&ev, sv[0], EV_WRITE, Record, nullptr);
     event_base_set(base, &ev);
     EXPECT_EQ(event_add(&ev, nullptr), 0);
-    EXPECT_EQ(event_add(&ev, nullptr), 0); // double add: still one event
+    EXPECT_EQ(event_add(&ev, nullptr), 0);    // double add: still one event
     EXPECT_EQ(event_base_set(base, &ev), -1); // cannot move an added event
     EXPECT_EQ(event_base_dispatch(base), 1);
     EXPECT_EQ(calls.size(), 1u);
@@ -853,7 +857,8 @@ TEST_P(EventTest, CurrentBaseApi)
     EXPECT_GE(CountTag(25), 2);
     static int once_calls;
     once_calls = 0;
-    ASSERT_EQ(event_once(-1, EV_TIMEOUT, [](int, short, void *) { ++once_calls; }, nullptr, nullptr),
+    ASSERT_EQ(event_once(
+                  -1, EV_TIMEOUT, [](int, short, void *) { ++once_calls; }, nullptr, nullptr),
               0);
     event_del(&ev);
     EXPECT_EQ(event_loop(0), 1);

@@ -217,8 +217,9 @@ TEST_P(EvppTest, SignalPeriodicStatForkCleanupAndOnce)
     fk.set([] {});
     fk.start();
     int once_revents = 0;
-    ev::loop_ref(loop).once(-1, 0, 0., [](int revents, void *arg) { *static_cast<int *>(arg) = revents; },
-                            &once_revents);
+    ev::loop_ref(loop).once(
+        -1, 0, 0., [](int revents, void *arg) { *static_cast<int *>(arg) = revents; },
+        &once_revents);
     EXPECT_TRUE(RunUntil([&] { return sigs && periodics && once_revents; }));
     EXPECT_EQ(once_revents, ev::TIMER);
     st.stop();

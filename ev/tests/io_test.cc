@@ -52,8 +52,8 @@ void WriteByte(int fd)
 
 class IoTest : public evtest::LoopTest {
   protected:
-    void Start(ev_io *w, Record *r, int fd, int events, void (*cb)(struct ev_loop *, ev_io *,
-                                                                    int) = RecordCb)
+    void Start(ev_io *w, Record *r, int fd, int events,
+               void (*cb)(struct ev_loop *, ev_io *, int) = RecordCb)
     {
         ev_io_init(w, cb, fd, events);
         w->data = r;

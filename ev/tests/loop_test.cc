@@ -167,9 +167,10 @@ TEST_P(LoopRunTest, BreakOneLeavesOnlyInnerRun)
     ev_timer_init(&n.outer_t, OuterCb, 0., 0.);
     n.outer_t.data = &n;
     ev_timer_start(loop, &n.outer_t);
-    ev_timer_init(&n.later_t, [](struct ev_loop *, ev_timer *w, int) {
-        ++static_cast<Nest *>(w->data)->later_calls;
-    }, 0.05, 0.);
+    ev_timer_init(
+        &n.later_t,
+        [](struct ev_loop *, ev_timer *w, int) { ++static_cast<Nest *>(w->data)->later_calls; },
+        0.05, 0.);
     n.later_t.data = &n;
     ev_timer_start(loop, &n.later_t);
     EXPECT_EQ(ev_depth(loop), 0u);
@@ -215,10 +216,13 @@ TEST_P(LoopRunTest, BreakCancel)
 {
     Count c;
     ev_timer t1, t2;
-    ev_timer_init(&t1, [](struct ev_loop *l, ev_timer *, int) {
-        ev_break(l, EVBREAK_ALL);
-        ev_break(l, EVBREAK_CANCEL);
-    }, 0., 0.);
+    ev_timer_init(
+        &t1,
+        [](struct ev_loop *l, ev_timer *, int) {
+            ev_break(l, EVBREAK_ALL);
+            ev_break(l, EVBREAK_CANCEL);
+        },
+        0., 0.);
     ev_timer_init(&t2, CountCb<ev_timer>, 0.02, 0.);
     t2.data = &c;
     ev_timer_start(loop, &t1);
@@ -490,7 +494,8 @@ TEST(LoopTest, BackendSelection)
     // libev 4.33) where the kernel allows it; backend_test probes the kernel.
     unsigned uring = ev_supported_backends() & EVBACKEND_IOURING;
     EXPECT_EQ(BackendOf(EVFLAG_NOENV | EVBACKEND_ALL), uring ? uring : (unsigned)EVBACKEND_EPOLL);
-    EXPECT_EQ(BackendOf(EVFLAG_NOENV | EVBACKEND_KQUEUE | EVBACKEND_POLL), (unsigned)EVBACKEND_POLL);
+    EXPECT_EQ(BackendOf(EVFLAG_NOENV | EVBACKEND_KQUEUE | EVBACKEND_POLL),
+              (unsigned)EVBACKEND_POLL);
     EXPECT_EQ(BackendOf(EVFLAG_NOENV | EVBACKEND_SELECT | EVBACKEND_POLL),
               (unsigned)EVBACKEND_POLL);
     EXPECT_EQ(BackendOf(EVFLAG_NOENV | EVBACKEND_KQUEUE), 0u);
@@ -560,7 +565,8 @@ TEST(LoopTest, AllocatorSeesEveryAllocationAndFree)
     ev_io w;
     ev_io_init(&w, CountCb<ev_io>, sv[0], EV_READ);
     ev_io_start(l, &w);
-    ev_once(l, -1, 0, 0., [](int, void *) {}, nullptr);
+    ev_once(
+        l, -1, 0, 0., [](int, void *) {}, nullptr);
     ev_run(l, EVRUN_ONCE);
     EXPECT_GT(g_allocs, 3);
     ev_loop_destroy(l);
@@ -627,7 +633,8 @@ void AllocScenario()
     static ev_async a;
     ev_async_init(&a, CountCb<ev_async>);
     ev_async_start(l, &a);
-    ev_once(l, -1, 0, 0., [](int, void *) {}, nullptr);
+    ev_once(
+        l, -1, 0, 0., [](int, void *) {}, nullptr);
     ev_run(l, EVRUN_NOWAIT);
     ev_loop_destroy(l);
     exit(0);
@@ -637,7 +644,8 @@ TEST(LoopDeathTest, AllocatorFailingOnCallK)
 {
     ::testing::FLAGS_gtest_death_test_style = "threadsafe";
     auto ok = [](int st) {
-        return (WIFEXITED(st) && WEXITSTATUS(st) == 0) || (WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+        return (WIFEXITED(st) && WEXITSTATUS(st) == 0) ||
+               (WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
     };
     for (long k = 1; k <= 14; ++k) {
         EXPECT_EXIT(

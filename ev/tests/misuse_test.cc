@@ -57,31 +57,31 @@ TEST_P(MisuseDeathTest, PeriodicNegativeInterval)
 TEST_P(MisuseDeathTest, NullCallbacks)
 {
     ev_io io;
-    ev_io_init(&io, (void (*)(struct ev_loop *, ev_io *, int))nullptr, 0, EV_READ);
+    ev_io_init(&io, (void (*)(struct ev_loop *, ev_io *, int)) nullptr, 0, EV_READ);
     EXPECT_DEATH(ev_io_start(loop, &io), "libev: ev_io_start.*NULL callback");
     ev_timer t;
-    ev_timer_init(&t, (void (*)(struct ev_loop *, ev_timer *, int))nullptr, 1., 0.);
+    ev_timer_init(&t, (void (*)(struct ev_loop *, ev_timer *, int)) nullptr, 1., 0.);
     EXPECT_DEATH(ev_timer_start(loop, &t), "libev: ev_timer_start.*NULL callback");
     ev_periodic p;
-    ev_periodic_init(&p, (void (*)(struct ev_loop *, ev_periodic *, int))nullptr, 0., 1., nullptr);
+    ev_periodic_init(&p, (void (*)(struct ev_loop *, ev_periodic *, int)) nullptr, 0., 1., nullptr);
     EXPECT_DEATH(ev_periodic_start(loop, &p), "libev: ev_periodic_start.*NULL callback");
     ev_idle i;
-    ev_idle_init(&i, (void (*)(struct ev_loop *, ev_idle *, int))nullptr);
+    ev_idle_init(&i, (void (*)(struct ev_loop *, ev_idle *, int)) nullptr);
     EXPECT_DEATH(ev_idle_start(loop, &i), "libev: ev_idle_start.*NULL callback");
     ev_prepare pr;
-    ev_prepare_init(&pr, (void (*)(struct ev_loop *, ev_prepare *, int))nullptr);
+    ev_prepare_init(&pr, (void (*)(struct ev_loop *, ev_prepare *, int)) nullptr);
     EXPECT_DEATH(ev_prepare_start(loop, &pr), "libev: ev_prepare_start.*NULL callback");
     ev_check c;
-    ev_check_init(&c, (void (*)(struct ev_loop *, ev_check *, int))nullptr);
+    ev_check_init(&c, (void (*)(struct ev_loop *, ev_check *, int)) nullptr);
     EXPECT_DEATH(ev_check_start(loop, &c), "libev: ev_check_start.*NULL callback");
     ev_async a;
-    ev_async_init(&a, (void (*)(struct ev_loop *, ev_async *, int))nullptr);
+    ev_async_init(&a, (void (*)(struct ev_loop *, ev_async *, int)) nullptr);
     EXPECT_DEATH(ev_async_start(loop, &a), "libev: ev_async_start.*NULL callback");
     ev_fork f;
-    ev_fork_init(&f, (void (*)(struct ev_loop *, ev_fork *, int))nullptr);
+    ev_fork_init(&f, (void (*)(struct ev_loop *, ev_fork *, int)) nullptr);
     EXPECT_DEATH(ev_fork_start(loop, &f), "libev: ev_fork_start.*NULL callback");
     ev_cleanup cl;
-    ev_cleanup_init(&cl, (void (*)(struct ev_loop *, ev_cleanup *, int))nullptr);
+    ev_cleanup_init(&cl, (void (*)(struct ev_loop *, ev_cleanup *, int)) nullptr);
     EXPECT_DEATH(ev_cleanup_start(loop, &cl), "libev: ev_cleanup_start.*NULL callback");
 }
 

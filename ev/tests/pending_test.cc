@@ -239,10 +239,11 @@ TEST_P(PendingTest, PendingIsZeroInsideOwnCallback)
         int pending = -1;
     } seen;
     ev_watcher w;
-    ev_init(&w, (void (*)(struct ev_loop *, ev_watcher *, int))[](struct ev_loop *, ev_watcher *w,
-                                                                   int) {
-        static_cast<Seen *>(w->data)->pending = ev_is_pending(w);
-    });
+    ev_init(
+        &w,
+        (void (*)(struct ev_loop *, ev_watcher *, int))[](struct ev_loop *, ev_watcher * w, int) {
+            static_cast<Seen *>(w->data)->pending = ev_is_pending(w);
+        });
     w.data = &seen;
     ev_feed_event(loop, &w, EV_CUSTOM);
     ev_invoke_pending(loop);
@@ -483,8 +484,7 @@ TEST_P(PendingTest, PrepareCheckOrder)
     ev_run(loop, EVRUN_ONCE);
     EXPECT_EQ(ev_iteration(loop), it + 1);
     EXPECT_EQ(log.calls, (Names{"prepare", "idle", "check", "timer", "io"}));
-    EXPECT_EQ(log.revents,
-              (std::vector<int>{EV_PREPARE, EV_IDLE, EV_CHECK, EV_TIMER, EV_READ}));
+    EXPECT_EQ(log.revents, (std::vector<int>{EV_PREPARE, EV_IDLE, EV_CHECK, EV_TIMER, EV_READ}));
     ev_prepare_stop(loop, &p);
     ev_check_stop(loop, &c);
     ev_io_stop(loop, &io);
@@ -513,12 +513,13 @@ TEST_P(PendingTest, WatcherStartedInPrepareTakesEffectThisIteration)
     ev_prepare_init(&p, [](struct ev_loop *l, ev_prepare *w, int) {
         auto *ps = static_cast<PrepStart *>(w->data);
         ps->iter_prepare = ev_iteration(l);
-        ev_io_init(&ps->io,
-                   [](struct ev_loop *l, ev_io *w, int) {
-                       auto *ps = reinterpret_cast<PrepStart *>(w);
-                       ps->iter_io = ev_iteration(l);
-                   },
-                   ps->fd, EV_READ);
+        ev_io_init(
+            &ps->io,
+            [](struct ev_loop *l, ev_io *w, int) {
+                auto *ps = reinterpret_cast<PrepStart *>(w);
+                ps->iter_io = ev_iteration(l);
+            },
+            ps->fd, EV_READ);
         ev_io_start(l, &ps->io);
         ev_prepare_stop(l, w);
     });

@@ -142,12 +142,13 @@ TEST_P(PeriodicTest, ManyPeriodicsFireInDeadlineOrder)
     for (int i = 0; i < N; ++i) {
         // shuffled deadlines, all in the past: they fire in one iteration
         int k = (i * 37) % N;
-        ev_periodic_init(&ps[i],
-                         [](struct ev_loop *, ev_periodic *w, int) {
-                             static_cast<std::vector<int> *>(w->data)->push_back(
-                                 (int)std::lround((w->offset + 10.) * 1000.));
-                         },
-                         base + k * 0.001, 0., nullptr);
+        ev_periodic_init(
+            &ps[i],
+            [](struct ev_loop *, ev_periodic *w, int) {
+                static_cast<std::vector<int> *>(w->data)->push_back(
+                    (int)std::lround((w->offset + 10.) * 1000.));
+            },
+            base + k * 0.001, 0., nullptr);
         ps[i].offset = base + k * 0.001;
         ps[i].data = &order;
         ev_periodic_start(loop, &ps[i]);
@@ -176,7 +177,8 @@ class PeriodicJumpTest : public PeriodicTest {
     void AfterJump(const std::function<bool()> &done)
     {
         ev_timer waker;
-        ev_timer_init(&waker, [](struct ev_loop *, ev_timer *, int) {}, 0.05, 0.05);
+        ev_timer_init(
+            &waker, [](struct ev_loop *, ev_timer *, int) {}, 0.05, 0.05);
         ev_timer_start(loop, &waker);
         EXPECT_TRUE(RunUntil(done));
         ev_timer_stop(loop, &waker);
@@ -340,7 +342,8 @@ TEST_P(PeriodicJumpTest, TimerfdCreatedLazilyAndCloexec)
     ev_periodic_start(loop, &p);
     ev_periodic_start(loop, &q);
     std::vector<int> after = open_fds();
-    EXPECT_EQ(after.size(), before.size() + 1) << "one timerfd per loop, made at the first periodic";
+    EXPECT_EQ(after.size(), before.size() + 1)
+        << "one timerfd per loop, made at the first periodic";
     for (int fd : after)
         if (std::find(before.begin(), before.end(), fd) == before.end())
             EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC) << "fd " << fd;

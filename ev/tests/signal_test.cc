@@ -68,8 +68,9 @@ struct OtherLoop {
 
     explicit OtherLoop(unsigned flags) : loop(ev_loop_new(flags))
     {
-        ev_timer_init(&deadline, [](struct ev_loop *l, ev_timer *, int) { ev_break(l, EVBREAK_ALL); },
-                      10., 0.);
+        ev_timer_init(
+            &deadline, [](struct ev_loop *l, ev_timer *, int) { ev_break(l, EVBREAK_ALL); }, 10.,
+            0.);
         if (loop) {
             ev_timer_start(loop, &deadline);
             ev_unref(loop);
@@ -282,9 +283,12 @@ class SignalBase : public evtest::LoopTest {
         ASSERT_NE(other.loop, nullptr);
         std::atomic<int> calls{0};
         ev_signal w;
-        ev_signal_init(&w, [](struct ev_loop *l, ev_signal *, int) {
-            ++*static_cast<std::atomic<int> *>(ev_userdata(l));
-        }, SIGUSR1);
+        ev_signal_init(
+            &w,
+            [](struct ev_loop *l, ev_signal *, int) {
+                ++*static_cast<std::atomic<int> *>(ev_userdata(l));
+            },
+            SIGUSR1);
         ev_set_userdata(other.loop, &calls);
         ev_signal_start(other.loop, &w);
         EXPECT_FALSE(IsBlocked(SIGUSR1)); /* NOSIGMASK: mask untouched */
@@ -346,8 +350,9 @@ class SignalBase : public evtest::LoopTest {
     void SameSignalTwoLoopsDies()
     {
         GTEST_FLAG_SET(death_test_style, "threadsafe");
-        EXPECT_DEATH(StartInTwoLoops(),
-                     "libev: ev_signal_start: a signal must not be attached to two different loops");
+        EXPECT_DEATH(
+            StartInTwoLoops(),
+            "libev: ev_signal_start: a signal must not be attached to two different loops");
     }
 
     void StartInTwoLoops()
@@ -381,8 +386,14 @@ class SignalFdTest : public SignalBase {
 };
 
 #define SIGNAL_TEST(Name)                                                                          \
-    TEST_P(SignalTest, Name) { Name(); }                                                           \
-    TEST_P(SignalFdTest, Name) { Name(); }
+    TEST_P(SignalTest, Name)                                                                       \
+    {                                                                                              \
+        Name();                                                                                    \
+    }                                                                                              \
+    TEST_P(SignalFdTest, Name)                                                                     \
+    {                                                                                              \
+        Name();                                                                                    \
+    }
 
 SIGNAL_TEST(RaiseBeforeRunDelivered)
 SIGNAL_TEST(AllWatchersOfOneSignalRun)

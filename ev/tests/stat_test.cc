@@ -147,8 +147,14 @@ class StatPollTest : public StatBase {
 /* One body, run by both suites. */
 #define STAT_TEST(Name)                                                                            \
     static void Name##Body(StatBase *t);                                                           \
-    TEST_P(StatTest, Name) { Name##Body(this); }                                                   \
-    TEST_P(StatPollTest, Name) { Name##Body(this); }                                               \
+    TEST_P(StatTest, Name)                                                                         \
+    {                                                                                              \
+        Name##Body(this);                                                                          \
+    }                                                                                              \
+    TEST_P(StatPollTest, Name)                                                                     \
+    {                                                                                              \
+        Name##Body(this);                                                                          \
+    }                                                                                              \
     static void Name##Body(StatBase *t)
 
 STAT_TEST(AbsentAtStartThenCreated)

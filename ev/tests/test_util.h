@@ -23,8 +23,8 @@ namespace evtest {
 inline std::vector<unsigned> Backends()
 {
     std::vector<unsigned> out;
-    static const unsigned all[] = {EVBACKEND_SELECT, EVBACKEND_POLL,   EVBACKEND_EPOLL,
-                                   EVBACKEND_KQUEUE, EVBACKEND_PORT,   EVBACKEND_IOURING};
+    static const unsigned all[] = {EVBACKEND_SELECT, EVBACKEND_POLL, EVBACKEND_EPOLL,
+                                   EVBACKEND_KQUEUE, EVBACKEND_PORT, EVBACKEND_IOURING};
     for (unsigned b : all)
         if (ev_supported_backends() & b)
             out.push_back(b);
@@ -34,13 +34,20 @@ inline std::vector<unsigned> Backends()
 inline std::string BackendName(unsigned b)
 {
     switch (b) {
-    case EVBACKEND_SELECT: return "select";
-    case EVBACKEND_POLL: return "poll";
-    case EVBACKEND_EPOLL: return "epoll";
-    case EVBACKEND_KQUEUE: return "kqueue";
-    case EVBACKEND_PORT: return "port";
-    case EVBACKEND_IOURING: return "iouring";
-    default: return "b" + std::to_string(b);
+    case EVBACKEND_SELECT:
+        return "select";
+    case EVBACKEND_POLL:
+        return "poll";
+    case EVBACKEND_EPOLL:
+        return "epoll";
+    case EVBACKEND_KQUEUE:
+        return "kqueue";
+    case EVBACKEND_PORT:
+        return "port";
+    case EVBACKEND_IOURING:
+        return "iouring";
+    default:
+        return "b" + std::to_string(b);
     }
 }
 

@@ -284,8 +284,9 @@ TEST_P(TimerTest, LongFiniteTimeoutsConvertSafely)
         Start(&w, &f, after);
         int io_calls = 0;
         ev_io io;
-        ev_io_init(&io, [](struct ev_loop *, ev_io *w, int) { ++*static_cast<int *>(w->data); },
-                   sv[0], EV_READ);
+        ev_io_init(
+            &io, [](struct ev_loop *, ev_io *w, int) { ++*static_cast<int *>(w->data); }, sv[0],
+            EV_READ);
         io.data = &io_calls;
         ev_io_start(loop, &io);
         ev_run(loop, EVRUN_ONCE);

@@ -16,7 +16,7 @@ static int failures;
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);              \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
             ++failures;                                                                            \
         }                                                                                          \
     } while (0)
@@ -75,7 +75,7 @@ int main(void)
     /* io with ev_loop(ONESHOT) */
     CHECK(pipe(fds) == 0);
     ev_io_init(&w, read_cb, fds[0], EV_READ);
-    ev_io_start(EV_DEFAULT_ &w);
+    ev_io_start(EV_DEFAULT_ & w);
     CHECK(write(fds[1], "x", 1) == 1);
     count = ev_loop_count(EV_DEFAULT);
     ev_loop(EV_DEFAULT_ EVLOOP_ONESHOT);
@@ -90,12 +90,12 @@ int main(void)
     /* a timer that unloops everything while a repeating timer keeps the
      * loop alive */
     ev_timer_init(&repeat_t, timeout_cb, 60., 60.);
-    ev_timer_start(EV_DEFAULT_ &repeat_t);
-    arm_timer(EV_DEFAULT_ &t, 0.01);
+    ev_timer_start(EV_DEFAULT_ & repeat_t);
+    arm_timer(EV_DEFAULT_ & t, 0.01);
     ev_loop(EV_DEFAULT_ 0);
     CHECK(timeouts == 1);
     CHECK(ev_is_active(&repeat_t));
-    ev_timer_stop(EV_DEFAULT_ &repeat_t);
+    ev_timer_stop(EV_DEFAULT_ & repeat_t);
 
     /* ev_once on the default loop */
     CHECK(write(fds[1], "y", 1) == 1);

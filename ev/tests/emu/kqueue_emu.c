@@ -44,7 +44,7 @@ struct knote {
 };
 
 struct kident {
-    struct knote kn[2]; /* [0] EVFILT_READ, [1] EVFILT_WRITE */
+    struct knote kn[2];        /* [0] EVFILT_READ, [1] EVFILT_WRITE */
     uint32_t lt_mask, et_mask; /* what the two epoll sets have registered */
     uint32_t lt_gen, et_gen;   /* bumped on every EPOLL_CTL_ADD */
     unsigned char always;      /* epoll refused the file: always ready */
@@ -123,7 +123,7 @@ static int set_reg(int ep, int fd, uint32_t *mask, uint32_t *gen, uint32_t want,
     ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)*gen << 32);
     if (epoll_ctl(ep, op, fd, &ev) < 0) {
         if (errno == ENOENT && op == EPOLL_CTL_MOD) {
-            ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)++*gen << 32);
+            ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)++ * gen << 32);
             op = EPOLL_CTL_ADD;
         } else if (errno == EEXIST && op == EPOLL_CTL_ADD) {
             op = EPOLL_CTL_MOD;
@@ -308,9 +308,9 @@ static int collect(struct kq *q, int fd, uint32_t ev, int from_et, struct kevent
         struct kevent *e = &out[n++];
         e->ident = (uintptr_t)fd;
         e->filter = fi == 0 ? EVFILT_READ : EVFILT_WRITE;
-        e->flags = (unsigned short)(EV_ADD | (k->oneshot ? EV_ONESHOT : 0) |
-                                    (k->clear ? EV_CLEAR : 0) |
-                                    (ev & (EPOLLHUP | EPOLLERR) ? EV_EOF : 0));
+        e->flags =
+            (unsigned short)(EV_ADD | (k->oneshot ? EV_ONESHOT : 0) | (k->clear ? EV_CLEAR : 0) |
+                             (ev & (EPOLLHUP | EPOLLERR) ? EV_EOF : 0));
         e->fflags = 0;
         int avail = 0;
         if (fi == 0 && ioctl(fd, FIONREAD, &avail) < 0)
@@ -347,8 +347,8 @@ static long long now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-int ev_emu_kevent(int kqfd, const struct kevent *changelist, int nchanges,
-                  struct kevent *eventlist, int nevents, const struct timespec *timeout)
+int ev_emu_kevent(int kqfd, const struct kevent *changelist, int nchanges, struct kevent *eventlist,
+                  int nevents, const struct timespec *timeout)
 {
     pthread_mutex_lock(&mu);
     struct kq *q = kq_get(kqfd);
@@ -428,8 +428,7 @@ int ev_emu_kevent(int kqfd, const struct kevent *changelist, int nchanges,
                                     nevents - nout);
                 continue;
             }
-            nout += deliver(q, evs[i].data.u64, evs[i].events, 0, eventlist + nout,
-                            nevents - nout);
+            nout += deliver(q, evs[i].data.u64, evs[i].events, 0, eventlist + nout, nevents - nout);
         }
         if (q->rebuild)
             rebuild(q);

@@ -221,9 +221,8 @@ int ev_emu_port_getn(int port, port_event_t list[], unsigned int max, unsigned i
         return -1;
     }
     unsigned int want = *nget < max ? *nget : max, got = 0;
-    long long deadline = timeout ? now_ns() + (long long)timeout->tv_sec * 1000000000LL +
-                                       timeout->tv_nsec
-                                 : -1;
+    long long deadline =
+        timeout ? now_ns() + (long long)timeout->tv_sec * 1000000000LL + timeout->tv_nsec : -1;
     int err = 0;
     for (;;) {
         /* always-ready files first (max 0 only counts them) */

@@ -17,11 +17,11 @@ extern "C" {
 #endif
 
 typedef struct port_event {
-    int portev_events;             /* POLL* that happened */
-    unsigned short portev_source;  /* PORT_SOURCE_* */
+    int portev_events;            /* POLL* that happened */
+    unsigned short portev_source; /* PORT_SOURCE_* */
     unsigned short portev_pad;
-    uintptr_t portev_object;       /* the fd */
-    void *portev_user;             /* as given to port_associate */
+    uintptr_t portev_object; /* the fd */
+    void *portev_user;       /* as given to port_associate */
 } port_event_t;
 
 typedef struct timespec timespec_t;
