@@ -13,12 +13,11 @@
  * A forked child shares the epoll set with its parent: whatever it changes
  * there, the parent's loop loses. So a child that has not called
  * ev_loop_fork never calls epoll_ctl on an inherited set; it builds its own
- * first (fork_gen, bumped by an atfork handler, says a fork happened).
+ * first (ev__fork_count(), bumped by an atfork handler, says a fork happened).
  */
 #include "../core/backend.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -30,27 +29,13 @@ struct epoll_state {
     int *eperm; /* fds that epoll refused with EPERM */
     int eperm_cnt, eperm_cap;
     int rebuild;
-    unsigned int fork_gen; /* fork_gen when this process made the set */
+    unsigned int fork_gen; /* ev__fork_count() when this process made the set */
 };
-
-/* Forks seen by this process (and its ancestors, as inherited). A plain
- * counter read without a syscall, unlike getpid(). */
-static unsigned int fork_gen;
-
-static void count_fork(void)
-{
-    __atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
-}
-
-static void register_fork_counter(void)
-{
-    pthread_atfork(NULL, NULL, count_fork);
-}
 
 /* The set was inherited through fork: epoll_ctl on it edits the parent's. */
 static inline int set_is_inherited(const struct epoll_state *s)
 {
-    return EV__UNLIKELY(__atomic_load_n(&fork_gen, __ATOMIC_RELAXED) != s->fork_gen);
+    return EV__UNLIKELY(ev__fork_count() != s->fork_gen);
 }
 
 static inline uint32_t to_epoll(int ev)
@@ -66,8 +51,6 @@ static int epoll_open(void)
 
 static int epoll_init(struct ev_loop *loop)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, register_fork_counter);
     int fd = epoll_open();
     if (fd < 0)
         return fd;
@@ -77,7 +60,7 @@ static int epoll_init(struct ev_loop *loop)
     s->eperm = NULL;
     s->eperm_cnt = s->eperm_cap = 0;
     s->rebuild = 0;
-    s->fork_gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+    s->fork_gen = ev__fork_count();
     loop->backend_fd = fd;
     loop->bstate = s;
     return 0;
@@ -108,7 +91,7 @@ static int epoll_recreate(struct ev_loop *loop)
     loop->backend_fd = fd;
     s->eperm_cnt = 0;
     s->rebuild = 0;
-    s->fork_gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+    s->fork_gen = ev__fork_count();
     ev__fd_rearm_all(loop);
     return 0;
 }

@@ -414,7 +414,7 @@ static int flush_queue(struct ev_loop *loop)
 /* In a child of a fork that did not call ev_loop_fork the ring is still the
  * parent's: submitting to it or reaping from it would steal the parent's
  * events. Make our own first. */
-static void check_fork(struct ev_loop *loop)
+static void uring_check_fork(struct ev_loop *loop)
 {
     struct uring_state *s = loop->bstate;
     if (EV__UNLIKELY(s->forks != ev__fork_count()) && uring_fork(loop) < 0)
@@ -423,7 +423,7 @@ static void check_fork(struct ev_loop *loop)
 
 static void uring_flush(struct ev_loop *loop)
 {
-    check_fork(loop);
+    uring_check_fork(loop);
     int pending = flush_queue(loop);
     if (pending > 0 && sys_enter(loop->backend_fd, (unsigned)pending, 0, 0, NULL, 0) < 0)
         enter_failed();
@@ -432,7 +432,7 @@ static void uring_flush(struct ev_loop *loop)
 static void uring_poll(struct ev_loop *loop, ev_tstamp timeout)
 {
     struct uring_state *s = loop->bstate;
-    check_fork(loop);
+    uring_check_fork(loop);
     if (*s->cq_head != __atomic_load_n(s->cq_tail, __ATOMIC_ACQUIRE))
         reap(loop, 1); /* posted since the last poll: maybe stale by now */
     int pending = flush_queue(loop);

@@ -94,7 +94,7 @@ static int kqueue_fork(struct ev_loop *loop)
 
 /* A child of a fork that did not call ev_loop_fork has no usable kqueue (or,
  * emulated, the parent's): make its own before using one. */
-static void check_fork(struct ev_loop *loop)
+static void kqueue_check_fork(struct ev_loop *loop)
 {
     struct kqueue_state *s = loop->bstate;
     if (EV__UNLIKELY(s->forks != ev__fork_count()) && kqueue_fork(loop) < 0)
@@ -192,7 +192,7 @@ static void reserve_events(struct kqueue_state *s)
 static void kqueue_poll(struct ev_loop *loop, ev_tstamp timeout)
 {
     struct kqueue_state *s = loop->bstate;
-    check_fork(loop);
+    kqueue_check_fork(loop);
     reserve_events(s);
     struct timespec ts, *tsp = NULL;
     if (timeout >= 0.) {
@@ -236,7 +236,7 @@ static void kqueue_poll(struct ev_loop *loop, ev_tstamp timeout)
 static void kqueue_flush(struct ev_loop *loop)
 {
     struct kqueue_state *s = loop->bstate;
-    check_fork(loop);
+    kqueue_check_fork(loop);
     if (!s->nchanges)
         return;
 #ifdef EV_RECEIPT

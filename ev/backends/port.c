@@ -85,7 +85,7 @@ static int port_fork(struct ev_loop *loop)
 
 /* A child of a fork that did not call ev_loop_fork must not use the port it
  * inherited (or could not: it may be invalid there): make its own. */
-static void check_fork(struct ev_loop *loop)
+static void port_check_fork(struct ev_loop *loop)
 {
     struct port_state *s = loop->bstate;
     if (EV__UNLIKELY(s->forks != ev__fork_count()) && port_fork(loop) < 0)
@@ -111,7 +111,7 @@ static void port_modify(struct ev_loop *loop, int fd, int oev, int nev)
     struct ev__fd *f = &loop->fds[fd];
     int want = nev & (EV_READ | EV_WRITE);
     (void)oev;
-    check_fork(loop);
+    port_check_fork(loop);
     if (nev & EV__IOFDSET)
         ++f->gen;
     if (want) {
@@ -127,7 +127,7 @@ static void port_modify(struct ev_loop *loop, int fd, int oev, int nev)
 static void port_poll(struct ev_loop *loop, ev_tstamp timeout)
 {
     struct port_state *s = loop->bstate;
-    check_fork(loop);
+    port_check_fork(loop);
     struct timespec ts, *tsp = NULL;
     if (timeout >= 0.) {
         if (timeout > 1e9)

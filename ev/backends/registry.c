@@ -30,30 +30,24 @@ static const struct ev__backend *const backends[] = {
 
 #define NBACKENDS ((int)(sizeof backends / sizeof backends[0]))
 
-#if EV_USE_IOURING || EV_USE_KQUEUE || EV_USE_PORT
+#if EV_USE_EPOLL || EV_USE_IOURING || EV_USE_KQUEUE || EV_USE_PORT
 #include <pthread.h>
 
 /* Forks this process has made children of, counted in the child. Backends
- * whose kernel object a child must not share (an io_uring ring, a kqueue, a
- * port) compare it with its value when they made the object, and make a new
- * one in a child that did not call ev_loop_fork. */
-static unsigned int forks_seen;
+ * whose kernel object a child must not share (an epoll set, an io_uring ring,
+ * a kqueue, a port) compare it with its value when they made the object, and
+ * make a new one in a child that did not call ev_loop_fork. */
+unsigned int ev__forks_seen;
 static pthread_once_t fork_hook_once = PTHREAD_ONCE_INIT;
 
 static void count_fork(void)
 {
-    __atomic_add_fetch(&forks_seen, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&ev__forks_seen, 1, __ATOMIC_RELAXED);
 }
 
 static void install_fork_hook(void)
 {
     pthread_atfork(NULL, NULL, count_fork);
-}
-
-unsigned int ev__fork_count(void)
-{
-    pthread_once(&fork_hook_once, install_fork_hook);
-    return __atomic_load_n(&forks_seen, __ATOMIC_RELAXED);
 }
 #endif
 
@@ -90,6 +84,9 @@ unsigned int ev_embeddable_backends(void) EV_NOEXCEPT
 
 int ev__backend_choose(struct ev_loop *loop, unsigned int flags)
 {
+#if EV_USE_EPOLL || EV_USE_IOURING || EV_USE_KQUEUE || EV_USE_PORT
+    pthread_once(&fork_hook_once, install_fork_hook); /* before any kernel object exists */
+#endif
     unsigned int want = flags & EVBACKEND_MASK;
     if (!want)
         want = ev_recommended_backends();

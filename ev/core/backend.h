@@ -62,10 +62,14 @@ extern const struct ev__backend ev__backend_kqueue;
 extern const struct ev__backend ev__backend_port;
 #endif
 
-#if EV_USE_IOURING || EV_USE_KQUEUE || EV_USE_PORT
-/* registry.c: how many forks this process is a child of (counted by a
- * pthread_atfork hook installed on the first call). */
-unsigned int ev__fork_count(void);
+#if EV_USE_EPOLL || EV_USE_IOURING || EV_USE_KQUEUE || EV_USE_PORT
+/* registry.c: how many forks this process is a child of, counted by a
+ * pthread_atfork hook installed before the first backend is created. */
+extern unsigned int ev__forks_seen;
+static inline unsigned int ev__fork_count(void)
+{
+    return __atomic_load_n(&ev__forks_seen, __ATOMIC_RELAXED);
+}
 #endif
 
 /* registry.c: picks and initialises a backend for flags; 0 or -errno. */
