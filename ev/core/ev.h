@@ -104,6 +104,12 @@ extern "C" {
 #define EV_WALK_ENABLE 0 /* reserved by libev; not implemented there either */
 #endif
 
+/* An embed watcher is made of a prepare and a fork watcher (and an io one). */
+#if EV_EMBED_ENABLE && !(EV_PREPARE_ENABLE && EV_FORK_ENABLE)
+#undef EV_EMBED_ENABLE
+#define EV_EMBED_ENABLE 0
+#endif
+
 /* Child watchers are fed by the SIGCHLD handler, so they need signals. */
 #if EV_CHILD_ENABLE && !EV_SIGNAL_ENABLE
 #undef EV_SIGNAL_ENABLE

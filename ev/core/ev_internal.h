@@ -17,7 +17,16 @@
 #define _GNU_SOURCE 1
 #endif
 
+/* The library needs its own prototypes even when an embedder's EV_PROTOTYPES=0 hides them
+ * from the rest of the program. */
+#undef EV_PROTOTYPES
+#define EV_PROTOTYPES 1
 #include "ev.h"
+
+#if !EV_FEATURE_API
+/* Left out of ev.h by small builds, but the loop itself invokes through it. */
+void ev_invoke_pending(EV_P);
+#endif
 
 /* Defaults for the EV_USE_* switches when the build did not set them. */
 #ifdef __linux__
@@ -81,6 +90,11 @@
  * `struct ev_loop *loop` parameter, which shadows this global. */
 extern struct ev_loop *ev__loop_single;
 #define loop ev__loop_single
+#endif
+
+/* EV_VERIFY: 1 compiles ev_verify, 2 runs it once per iteration, 3 before every callback. */
+#ifndef EV_VERIFY
+#define EV_VERIFY 1
 #endif
 
 #define EV__NUMPRI (EV_MAXPRI - EV_MINPRI + 1)

@@ -19,14 +19,22 @@
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
 
+/* EV_API_STATIC (everything in one file, all static) needs the same storage class here. */
+#ifdef EV_API_STATIC
+#define EV__DATA static
+#else
+#define EV__DATA
+#endif
 #if EV_MULTIPLICITY
-struct ev_loop *ev_default_loop_ptr;
+EV__DATA struct ev_loop *ev_default_loop_ptr;
 #else
 static struct ev_loop single_loop_struct;
 struct ev_loop *ev__loop_single = &single_loop_struct;
-ev_tstamp ev_rt_now;
+EV__DATA ev_tstamp ev_rt_now;
 #endif
+#if EV_MULTIPLICITY
 static struct ev_loop default_loop_struct;
+#endif
 
 int ev_version_major(void) EV_NOEXCEPT
 {
@@ -260,7 +268,7 @@ void *ev_userdata(EV_P) EV_NOEXCEPT
     return loop->userdata;
 }
 
-void ev_set_invoke_pending_cb(EV_P_ ev_loop_callback invoke_pending_cb) EV_NOEXCEPT
+void ev_set_invoke_pending_cb(EV_P_ void (*invoke_pending_cb)(EV_P)) EV_NOEXCEPT
 {
     loop->invoke_cb = invoke_pending_cb ? invoke_pending_cb : ev_invoke_pending;
 }
@@ -418,6 +426,9 @@ int ev_run(EV_P_ int flags)
             ev__feed_list(loop, &loop->checks, EV_CHECK);
 #endif
         loop->invoke_cb(EV_A);
+#if EV_VERIFY >= 2
+        ev_verify(EV_A);
+#endif
     } while (EV__LIKELY(loop->activecnt > 0 && !loop->loop_done &&
                         !(flags & (EVRUN_ONCE | EVRUN_NOWAIT))));
 

@@ -82,6 +82,9 @@ void ev_invoke_pending(EV_P)
         ev_watcher *w = loop->pendings[pri][n].w;
         int revents = loop->pendings[pri][n].events;
         if (EV__LIKELY(w != &loop->pending_dummy)) {
+#if EV_VERIFY >= 3
+            ev_verify(EV_A);
+#endif
             w->pending = 0;
             EV_CB_INVOKE(w, revents);
         }

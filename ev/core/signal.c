@@ -369,7 +369,7 @@ static void sigchld_cb(EV_P_ ev_signal *sw, int revents)
 void ev__child_default_init(struct ev_loop *loop)
 {
     ev_signal_init(&sigchld_w, sigchld_cb, SIGCHLD);
-    EV__SET_PRI(&sigchld_w, EV_MAXPRI);
+    ev_set_priority(&sigchld_w, EV_MAXPRI);
     ev_signal_start(EV_A_ & sigchld_w);
     ev_unref(EV_A); /* reaping alone must not keep ev_run going */
 }

@@ -1,0 +1,52 @@
+#!/bin/bash
+# Every embedding option of the manual, compiled into the amalgamation and run: each variant is
+# a few #defines given before ev.c (gcc -include), then variant_prog.c runs a timer, an idle
+# and an io watcher. EV_VERIFY=3 and the hash sizes are exercised the same way.
+set -u
+amalg_dir=$(dirname "$(readlink -f "$1")") prog=$(readlink -f "$2")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp "$amalg_dir/ev.c" "$amalg_dir/ev.h" "$prog" "$work/"
+cd "$work" || exit 1
+fail=0 n=0
+variant() {
+    local name=$1
+    shift
+    printf '%s\n' "$@" >"$name.h"
+    n=$((n + 1))
+    if ! gcc -std=gnu11 -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-function \
+        -I. -include "$name.h" -o "$name" variant_prog.c -lpthread 2>"$name.err"; then
+        echo "FAIL $name: does not compile"
+        head -5 "$name.err"
+        fail=1
+        return
+    fi
+    if out=$(./"$name"); then echo "ok   $name: $out"; else
+        echo "FAIL $name: $out"
+        fail=1
+    fi
+}
+variant default ''
+variant multiplicity0 '#define EV_MULTIPLICITY 0'
+variant onepriority '#define EV_MINPRI 0' '#define EV_MAXPRI 0' \
+    '#define VARIANT_CHECK _Static_assert(sizeof(ev_io) == 40, "no priority field")'
+variant features0 '#define EV_FEATURES 0'
+variant minimal '#define EV_MINIMAL 1'
+for w in PERIODIC STAT PREPARE CHECK IDLE FORK CLEANUP ASYNC EMBED CHILD; do
+    variant "no_$w" "#define EV_${w}_ENABLE 0"
+done
+variant no_signal_child '#define EV_SIGNAL_ENABLE 0' '#define EV_CHILD_ENABLE 0'
+variant common3 '#define EV_COMMON int a; int b; int c;' \
+    '#define VARIANT_CHECK io.a = io.b = io.c = 0; _Static_assert(sizeof(ev_io) == 48, "3 ints")'
+variant cb_override '#define EV_CB_DECLARE(type) void (*cb)(EV_P_ struct type *w, int revents); int calls;' \
+    '#define EV_CB_INVOKE(w, revents) ((w)->calls++, (w)->cb(EV_A_(w), (revents)))' \
+    '#define VARIANT_CHECK t.calls = 0'
+variant api_static '#define EV_API_STATIC 1'
+variant verify3 '#define EV_VERIFY 3'
+variant hashsizes '#define EV_PID_HASHSIZE 1' '#define EV_INOTIFY_HASHSIZE 1'
+variant select_only '#define EV_USE_EPOLL 0' '#define EV_USE_IOURING 0' '#define EV_USE_POLL 0'
+variant poll_only '#define EV_USE_EPOLL 0' '#define EV_USE_IOURING 0' '#define EV_USE_SELECT 0'
+variant no_linux_fds '#define EV_USE_EVENTFD 0' '#define EV_USE_SIGNALFD 0' \
+    '#define EV_USE_TIMERFD 0' '#define EV_USE_INOTIFY 0'
+echo "$n variants"
+exit $fail
