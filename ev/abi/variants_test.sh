@@ -15,7 +15,8 @@ variant() {
     printf '%s\n' "$@" >"$name.h"
     n=$((n + 1))
     if ! gcc -std=gnu11 -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-function \
-        -I. -include "$name.h" -o "$name" variant_prog.c -lpthread 2>"$name.err"; then
+        -I. -DEV_STANDALONE=1 -include "$name.h" -o "$name" variant_prog.c -lpthread \
+        2>"$name.err"; then
         echo "FAIL $name: does not compile"
         head -5 "$name.err"
         fail=1
@@ -48,5 +49,15 @@ variant select_only '#define EV_USE_EPOLL 0' '#define EV_USE_IOURING 0' '#define
 variant poll_only '#define EV_USE_EPOLL 0' '#define EV_USE_IOURING 0' '#define EV_USE_SELECT 0'
 variant no_linux_fds '#define EV_USE_EVENTFD 0' '#define EV_USE_SIGNALFD 0' \
     '#define EV_USE_TIMERFD 0' '#define EV_USE_INOTIFY 0'
+variant no_monotonic '#define EV_USE_MONOTONIC 0'
+# EV_H: the public header under another name; EV_CONFIG_H: an autoconf-style config header
+# (no EV_STANDALONE), which here turns off signalfd and inotify.
+cp ev.h my_ev.h
+printf '#define EV_USE_SIGNALFD 0\n#define EV_USE_INOTIFY 0\n#define HAVE_MY_CONFIG 1\n' >my_config.h
+variant ev_h_config_h '#undef EV_STANDALONE' '#define EV_H "my_ev.h"' '#define EV_CONFIG_H "my_config.h"' \
+    '#define VARIANT_CHECK _Static_assert(HAVE_MY_CONFIG, "config header read")'
+printf '#define HAVE_PLAIN_CONFIG 1\n' >config.h
+variant config_h '#undef EV_STANDALONE' \
+    '#define VARIANT_CHECK _Static_assert(HAVE_PLAIN_CONFIG, "config.h read without EV_STANDALONE")'
 echo "$n variants"
 exit $fail

@@ -28,7 +28,11 @@ ev_tstamp ev_time(void) EV_NOEXCEPT
 ev_tstamp ev__mono(void)
 {
     struct timespec ts;
+#if EV_USE_MONOTONIC
     clock_gettime(CLOCK_MONOTONIC, &ts);
+#else
+    clock_gettime(CLOCK_REALTIME, &ts); /* wall-clock steps then move timers too, as in libev */
+#endif
     return ts_to_tstamp(&ts);
 }
 

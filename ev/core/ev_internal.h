@@ -21,7 +21,21 @@
  * from the rest of the program. */
 #undef EV_PROTOTYPES
 #define EV_PROTOTYPES 1
+
+/* Without EV_STANDALONE the embedder's autoconf result comes first, as with libev:
+ * EV_CONFIG_H names it, else "config.h". EV_H names the public header, else "ev.h". */
+#ifndef EV_STANDALONE
+#ifdef EV_CONFIG_H
+#include EV_CONFIG_H
+#else
+#include "config.h"
+#endif
+#endif
+#ifdef EV_H
+#include EV_H
+#else
 #include "ev.h"
+#endif
 
 #if !EV_FEATURE_API
 /* Left out of ev.h by small builds, but the loop itself invokes through it. */
@@ -29,6 +43,9 @@ void ev_invoke_pending(EV_P);
 #endif
 
 /* Defaults for the EV_USE_* switches when the build did not set them. */
+#ifndef EV_USE_MONOTONIC
+#define EV_USE_MONOTONIC 1 /* timers on CLOCK_MONOTONIC; 0: on the wall clock */
+#endif
 #ifdef __linux__
 #ifndef EV_USE_EPOLL
 #define EV_USE_EPOLL 1
