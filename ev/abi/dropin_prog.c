@@ -147,7 +147,10 @@ int main(void)
     ev_child_stop(loop, &child_w);
     waitpid(pid, &status, 0);
     printf("fork child %d\n", WEXITSTATUS(status));
+    /* ev_default_loop_ptr is read directly by the client (a copy relocation) */
+    printf("is_default %d uc %d\n", ev_is_default_loop(loop), ev_default_loop_uc_() == loop);
     ev_loop_destroy(loop);
+    printf("after destroy uc %d\n", ev_default_loop_uc_() == NULL);
 
     /* Which library is this? (not compared: the test checks it separately) */
     FILE *m = fopen("/proc/self/maps", "r");

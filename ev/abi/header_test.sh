@@ -15,4 +15,18 @@ for std in c++98 c++11 c++14 c++17 c++20; do
     if g++ -std=$std "${flags[@]}" -x c++ -c "$src" -o "$work/o.o"; then echo "ok $std"; else
         echo "FAIL $std"; fail=1; fi
 done
+# EV_PROTOTYPES=0: types and macros only, no function declared (here a clash would be an error).
+cat >"$work/noproto.c" <<'C'
+#define EV_PROTOTYPES 0
+#include <ev.h>
+static int ev_run(int x) { return x; }
+int main(void)
+{
+    ev_io w;
+    ev_io_init(&w, 0, 0, EV_READ);
+    return ev_run(ev_is_active(&w));
+}
+C
+if gcc -std=c99 "${flags[@]}" -c "$work/noproto.c" -o "$work/o.o"; then echo "ok EV_PROTOTYPES=0"; else
+    echo "FAIL EV_PROTOTYPES=0"; fail=1; fi
 exit $fail

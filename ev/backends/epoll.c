@@ -54,9 +54,9 @@ static int epoll_init(struct ev_loop *loop)
     int fd = epoll_open();
     if (fd < 0)
         return fd;
-    struct epoll_state *s = ev__realloc(NULL, sizeof *s);
+    struct epoll_state *s = (struct epoll_state *)ev__realloc(NULL, sizeof *s);
     s->cap = 64;
-    s->events = ev__realloc(NULL, (size_t)s->cap * sizeof *s->events);
+    s->events = (struct epoll_event *)ev__realloc(NULL, (size_t)s->cap * sizeof *s->events);
     s->eperm = NULL;
     s->eperm_cnt = s->eperm_cap = 0;
     s->rebuild = 0;
@@ -68,7 +68,7 @@ static int epoll_init(struct ev_loop *loop)
 
 static void epoll_destroy(struct ev_loop *loop)
 {
-    struct epoll_state *s = loop->bstate;
+    struct epoll_state *s = (struct epoll_state *)loop->bstate;
     if (loop->backend_fd >= 0)
         close(loop->backend_fd);
     loop->backend_fd = -1;
@@ -83,7 +83,7 @@ static void epoll_destroy(struct ev_loop *loop)
 /* A fresh epoll set with every wanted fd registered again. */
 static int epoll_recreate(struct ev_loop *loop)
 {
-    struct epoll_state *s = loop->bstate;
+    struct epoll_state *s = (struct epoll_state *)loop->bstate;
     int fd = epoll_open();
     if (fd < 0)
         return fd;
@@ -98,11 +98,11 @@ static int epoll_recreate(struct ev_loop *loop)
 
 static void eperm_add(struct ev_loop *loop, int fd)
 {
-    struct epoll_state *s = loop->bstate;
+    struct epoll_state *s = (struct epoll_state *)loop->bstate;
     if (loop->fds[fd].kmask & KM_EPERM)
         return;
     if (s->eperm_cnt == s->eperm_cap)
-        s->eperm = ev__grow(s->eperm, &s->eperm_cap, s->eperm_cnt + 1, sizeof(int));
+        s->eperm = (int *)ev__grow(s->eperm, &s->eperm_cap, s->eperm_cnt + 1, sizeof(int));
     s->eperm[s->eperm_cnt++] = fd;
     loop->fds[fd].kmask = KM_EPERM;
 }
@@ -122,7 +122,7 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
     }
     if (f->kmask == want && !(nev & EV__IOFDSET))
         return;
-    if (set_is_inherited(loop->bstate)) {
+    if (set_is_inherited((const struct epoll_state *)loop->bstate)) {
         /* A child without ev_loop_fork: a private set, which registers fd
          * (its wanted events are already recorded) and every other fd. */
         if (epoll_recreate(loop) < 0)
@@ -162,7 +162,7 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
 
 static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
 {
-    struct epoll_state *s = loop->bstate;
+    struct epoll_state *s = (struct epoll_state *)loop->bstate;
     if (s->eperm_cnt)
         timeout = 0.;
     int n = epoll_wait(loop->backend_fd, s->events, s->cap, ev__timeout_ms(timeout));
@@ -198,7 +198,7 @@ static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
     if (EV__UNLIKELY(n == s->cap)) {
         ev__free(s->events);
         s->cap *= 2;
-        s->events = ev__realloc(NULL, (size_t)s->cap * sizeof *s->events);
+        s->events = (struct epoll_event *)ev__realloc(NULL, (size_t)s->cap * sizeof *s->events);
     }
     for (int i = 0; i < s->eperm_cnt; ++i) {
         int fd = s->eperm[i];
@@ -230,4 +230,5 @@ const struct ev__backend ev__backend_epoll = {
     .fork = epoll_fork,
     .modify = epoll_modify,
     .poll = epoll_poll,
+    .flush = NULL, /* modify() acts at once */
 };

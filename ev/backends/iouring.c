@@ -151,25 +151,27 @@ static int ring_open(struct uring_state *s)
         }
     }
     s->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
-    s->sqes = mmap(NULL, s->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
-                   IORING_OFF_SQES);
+    s->sqes = (struct io_uring_sqe *)mmap(NULL, s->sqes_len, PROT_READ | PROT_WRITE,
+                                          MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
     if (s->sqes == MAP_FAILED) {
         s->sqes = NULL;
         goto fail;
     }
-    char *sq = s->sq_map, *cq = s->cq_map;
-    s->sq_head = (unsigned *)(sq + p.sq_off.head);
-    s->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-    s->sq_flags = (unsigned *)(sq + p.sq_off.flags);
-    s->sq_array = (unsigned *)(sq + p.sq_off.array);
-    s->sq_mask = *(unsigned *)(sq + p.sq_off.ring_mask);
-    s->sq_entries = *(unsigned *)(sq + p.sq_off.ring_entries);
-    s->cq_head = (unsigned *)(cq + p.cq_off.head);
-    s->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-    s->cq_mask = *(unsigned *)(cq + p.cq_off.ring_mask);
-    s->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-    s->sq_local_tail = *s->sq_tail;
-    return fd;
+    { /* a block of its own: the gotos above must not jump over these declarations */
+        char *sq = (char *)s->sq_map, *cq = (char *)s->cq_map;
+        s->sq_head = (unsigned *)(sq + p.sq_off.head);
+        s->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+        s->sq_flags = (unsigned *)(sq + p.sq_off.flags);
+        s->sq_array = (unsigned *)(sq + p.sq_off.array);
+        s->sq_mask = *(unsigned *)(sq + p.sq_off.ring_mask);
+        s->sq_entries = *(unsigned *)(sq + p.sq_off.ring_entries);
+        s->cq_head = (unsigned *)(cq + p.cq_off.head);
+        s->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+        s->cq_mask = *(unsigned *)(cq + p.cq_off.ring_mask);
+        s->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+        s->sq_local_tail = *s->sq_tail;
+        return fd;
+    }
 
 fail:;
     int err = errno;
@@ -200,7 +202,7 @@ int ev__iouring_usable(void)
 static struct io_uring_sqe *queue_sqe(struct uring_state *s)
 {
     if (s->qcnt == s->qcap)
-        s->q = ev__grow(s->q, &s->qcap, s->qcnt + 1, sizeof *s->q);
+        s->q = (struct io_uring_sqe *)ev__grow(s->q, &s->qcap, s->qcnt + 1, sizeof *s->q);
     struct io_uring_sqe *e = &s->q[s->qcnt++];
     memset(e, 0, sizeof *e);
     return e;
@@ -214,7 +216,7 @@ static inline uint64_t user_data(int fd, uint32_t gen)
 static void queue_poll_add(struct ev_loop *loop, int fd, int want)
 {
     struct ev__fd *f = &loop->fds[fd];
-    struct io_uring_sqe *e = queue_sqe(loop->bstate);
+    struct io_uring_sqe *e = queue_sqe((struct uring_state *)loop->bstate);
     uint32_t mask = (want & EV_READ ? POLLIN : 0u) | (want & EV_WRITE ? POLLOUT : 0u);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     mask = (mask << 16) | (mask >> 16); /* the kernel swaps the halves back */
@@ -229,7 +231,7 @@ static void queue_poll_add(struct ev_loop *loop, int fd, int want)
 static void queue_poll_remove(struct ev_loop *loop, int fd)
 {
     struct ev__fd *f = &loop->fds[fd];
-    struct io_uring_sqe *e = queue_sqe(loop->bstate);
+    struct io_uring_sqe *e = queue_sqe((struct uring_state *)loop->bstate);
     e->opcode = IORING_OP_POLL_REMOVE;
     e->fd = -1;
     e->addr = user_data(fd, f->gen);
@@ -240,7 +242,7 @@ static void queue_poll_remove(struct ev_loop *loop, int fd)
 
 static int uring_init(struct ev_loop *loop)
 {
-    struct uring_state *s = ev__realloc(NULL, sizeof *s);
+    struct uring_state *s = (struct uring_state *)ev__realloc(NULL, sizeof *s);
     memset(s, 0, sizeof *s);
     int fd = ring_open(s);
     if (fd < 0) {
@@ -254,7 +256,7 @@ static int uring_init(struct ev_loop *loop)
 
 static void uring_destroy(struct ev_loop *loop)
 {
-    struct uring_state *s = loop->bstate;
+    struct uring_state *s = (struct uring_state *)loop->bstate;
     if (s) {
         ring_unmap(s);
         ev__free(s->q);
@@ -270,7 +272,7 @@ static int uring_fork(struct ev_loop *loop)
 {
     /* The inherited mappings and fd name the parent's ring: drop our view of
      * it (the parent keeps it) and arm every wanted fd on a new one. */
-    struct uring_state *s = loop->bstate;
+    struct uring_state *s = (struct uring_state *)loop->bstate;
     ring_unmap(s);
     close(loop->backend_fd);
     loop->backend_fd = -1;
@@ -357,7 +359,7 @@ static void handle_cqe(struct ev_loop *loop, const struct io_uring_cqe *c, int r
 /* Handles every completion in the CQ ring; the number handled. */
 static int reap(struct ev_loop *loop, int recheck)
 {
-    struct uring_state *s = loop->bstate;
+    struct uring_state *s = (struct uring_state *)loop->bstate;
     unsigned head = *s->cq_head;
     unsigned tail = __atomic_load_n(s->cq_tail, __ATOMIC_ACQUIRE);
     int n = 0;
@@ -387,7 +389,7 @@ static int enter_failed(void)
  * io_uring_enter failed for good (ev__syserr has been told). */
 static int flush_queue(struct ev_loop *loop)
 {
-    struct uring_state *s = loop->bstate;
+    struct uring_state *s = (struct uring_state *)loop->bstate;
     int qpos = 0;
     unsigned pending = fill_ring(s, &qpos);
     /* Without SUBMIT_ALL the kernel stops a batch at a failing SQE: submit
@@ -416,7 +418,7 @@ static int flush_queue(struct ev_loop *loop)
  * events. Make our own first. */
 static void uring_check_fork(struct ev_loop *loop)
 {
-    struct uring_state *s = loop->bstate;
+    struct uring_state *s = (struct uring_state *)loop->bstate;
     if (EV__UNLIKELY(s->forks != ev__fork_count()) && uring_fork(loop) < 0)
         ev__syserr("(libev) io_uring_setup after fork");
 }
@@ -431,7 +433,7 @@ static void uring_flush(struct ev_loop *loop)
 
 static void uring_poll(struct ev_loop *loop, ev_tstamp timeout)
 {
-    struct uring_state *s = loop->bstate;
+    struct uring_state *s = (struct uring_state *)loop->bstate;
     uring_check_fork(loop);
     if (*s->cq_head != __atomic_load_n(s->cq_tail, __ATOMIC_ACQUIRE))
         reap(loop, 1); /* posted since the last poll: maybe stale by now */

@@ -19,7 +19,7 @@ struct poll_state {
 
 static int poll_init(struct ev_loop *loop)
 {
-    struct poll_state *s = ev__realloc(NULL, sizeof *s);
+    struct poll_state *s = (struct poll_state *)ev__realloc(NULL, sizeof *s);
     memset(s, 0, sizeof *s);
     loop->bstate = s;
     return 0;
@@ -27,7 +27,7 @@ static int poll_init(struct ev_loop *loop)
 
 static void poll_destroy(struct ev_loop *loop)
 {
-    struct poll_state *s = loop->bstate;
+    struct poll_state *s = (struct poll_state *)loop->bstate;
     if (s) {
         ev__free(s->pfds);
         ev__free(s->slot);
@@ -44,11 +44,11 @@ static int poll_fork(struct ev_loop *loop)
 
 static void poll_modify(struct ev_loop *loop, int fd, int oev, int nev)
 {
-    struct poll_state *s = loop->bstate;
+    struct poll_state *s = (struct poll_state *)loop->bstate;
     (void)oev;
     if (fd >= s->slot_cap) {
         int old = s->slot_cap;
-        s->slot = ev__grow(s->slot, &s->slot_cap, fd + 1, sizeof(int));
+        s->slot = (int *)ev__grow(s->slot, &s->slot_cap, fd + 1, sizeof(int));
         memset(s->slot + old, 0, (size_t)(s->slot_cap - old) * sizeof(int));
     }
     int i = s->slot[fd];
@@ -56,7 +56,8 @@ static void poll_modify(struct ev_loop *loop, int fd, int oev, int nev)
     if (want) {
         if (!i) {
             if (s->cnt == s->cap)
-                s->pfds = ev__grow(s->pfds, &s->cap, s->cnt + 1, sizeof(struct pollfd));
+                s->pfds =
+                    (struct pollfd *)ev__grow(s->pfds, &s->cap, s->cnt + 1, sizeof(struct pollfd));
             i = ++s->cnt;
             s->slot[fd] = i;
             s->pfds[i - 1].fd = fd;
@@ -75,7 +76,7 @@ static void poll_modify(struct ev_loop *loop, int fd, int oev, int nev)
 
 static void poll_poll(struct ev_loop *loop, ev_tstamp timeout)
 {
-    struct poll_state *s = loop->bstate;
+    struct poll_state *s = (struct poll_state *)loop->bstate;
     int n = poll(s->pfds, (nfds_t)s->cnt, ev__timeout_ms(timeout));
     if (EV__UNLIKELY(n < 0)) {
         if (errno != EINTR)
@@ -106,4 +107,5 @@ const struct ev__backend ev__backend_poll = {
     .fork = poll_fork,
     .modify = poll_modify,
     .poll = poll_poll,
+    .flush = NULL, /* modify() acts at once */
 };

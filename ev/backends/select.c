@@ -22,7 +22,7 @@ struct select_state {
 
 static int select_init(struct ev_loop *loop)
 {
-    struct select_state *s = ev__realloc(NULL, sizeof *s);
+    struct select_state *s = (struct select_state *)ev__realloc(NULL, sizeof *s);
     memset(s, 0, sizeof *s);
     loop->bstate = s;
     return 0;
@@ -30,7 +30,7 @@ static int select_init(struct ev_loop *loop)
 
 static void select_destroy(struct ev_loop *loop)
 {
-    struct select_state *s = loop->bstate;
+    struct select_state *s = (struct select_state *)loop->bstate;
     if (s) {
         ev__free(s->rin);
         ev__free(s->win);
@@ -49,14 +49,14 @@ static int select_fork(struct ev_loop *loop)
 
 static word_t *grow_set(word_t *set, int old, int words)
 {
-    set = ev__realloc(set, (size_t)words * sizeof(word_t));
+    set = (word_t *)ev__realloc(set, (size_t)words * sizeof(word_t));
     memset(set + old, 0, (size_t)(words - old) * sizeof(word_t));
     return set;
 }
 
 static void select_modify(struct ev_loop *loop, int fd, int oev, int nev)
 {
-    struct select_state *s = loop->bstate;
+    struct select_state *s = (struct select_state *)loop->bstate;
     (void)oev;
     int w = fd / WBITS;
     word_t bit = (word_t)1 << (fd % WBITS);
@@ -92,7 +92,7 @@ static void kill_bad_fds(struct ev_loop *loop)
 
 static void select_poll(struct ev_loop *loop, ev_tstamp timeout)
 {
-    struct select_state *s = loop->bstate;
+    struct select_state *s = (struct select_state *)loop->bstate;
     int words = (s->maxfd + WBITS - 1) / WBITS;
     if (words) {
         memcpy(s->rout, s->rin, (size_t)words * sizeof(word_t));
@@ -143,4 +143,5 @@ const struct ev__backend ev__backend_select = {
     .fork = select_fork,
     .modify = select_modify,
     .poll = select_poll,
+    .flush = NULL, /* modify() acts at once */
 };

@@ -13,7 +13,7 @@
 void ev__fd_grow(struct ev_loop *loop, int fd)
 {
     int old = loop->fd_cap;
-    loop->fds = ev__grow(loop->fds, &loop->fd_cap, fd + 1, sizeof(struct ev__fd));
+    loop->fds = (struct ev__fd *)ev__grow(loop->fds, &loop->fd_cap, fd + 1, sizeof(struct ev__fd));
     memset(loop->fds + old, 0, (size_t)(loop->fd_cap - old) * sizeof(struct ev__fd));
 }
 
@@ -24,8 +24,8 @@ void ev__fd_change(struct ev_loop *loop, int fd, int flags)
     f->reify = (unsigned char)(was | flags);
     if (!was) {
         if (EV__UNLIKELY(loop->change_cnt == loop->change_cap))
-            loop->changes =
-                ev__grow(loop->changes, &loop->change_cap, loop->change_cnt + 1, sizeof(int));
+            loop->changes = (int *)ev__grow(loop->changes, &loop->change_cap, loop->change_cnt + 1,
+                                            sizeof(int));
         loop->changes[loop->change_cnt++] = fd;
     }
 }

@@ -9,7 +9,7 @@
 void ev__wlist_add(struct ev_loop *loop, struct ev__wlist *l, ev_watcher *w)
 {
     if (EV__UNLIKELY(l->cnt == l->cap))
-        l->w = ev__grow(l->w, &l->cap, l->cnt + 1, sizeof(ev_watcher *));
+        l->w = (ev_watcher **)ev__grow(l->w, &l->cap, l->cnt + 1, sizeof(ev_watcher *));
     l->w[l->cnt++] = w;
     ev__start(loop, w, l->cnt);
 }

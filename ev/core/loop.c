@@ -124,7 +124,7 @@ static void loop_free(struct ev_loop *loop)
 #if EV_MULTIPLICITY
 struct ev_loop *ev_loop_new(unsigned int flags) EV_NOEXCEPT
 {
-    struct ev_loop *loop = ev__realloc(NULL, sizeof *loop);
+    struct ev_loop *loop = (struct ev_loop *)ev__realloc(NULL, sizeof *loop);
     if (loop_init(loop, flags) == 0)
         return loop;
     loop_free(loop);

@@ -9,8 +9,9 @@
 
 void ev__grow_pending(struct ev_loop *loop, int pri)
 {
-    loop->pendings[pri] = ev__grow(loop->pendings[pri], &loop->pending_cap[pri],
-                                   loop->pending_cnt[pri] + 1, sizeof(struct ev__pending));
+    loop->pendings[pri] =
+        (struct ev__pending *)ev__grow(loop->pendings[pri], &loop->pending_cap[pri],
+                                       loop->pending_cnt[pri] + 1, sizeof(struct ev__pending));
 }
 
 void ev__clear_pending(struct ev_loop *loop, ev_watcher *w)

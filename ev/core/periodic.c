@@ -156,8 +156,8 @@ void ev_periodic_start(EV_P_ ev_periodic *w) EV_NOEXCEPT
     periodic_schedule(loop, w);
     int k = PERIODIC_END(loop);
     if (EV__UNLIKELY(k >= loop->periodic_cap))
-        loop->periodics =
-            ev__grow(loop->periodics, &loop->periodic_cap, k + 1, sizeof(struct ev__heap_node));
+        loop->periodics = (struct ev__heap_node *)ev__grow(loop->periodics, &loop->periodic_cap,
+                                                           k + 1, sizeof(struct ev__heap_node));
     ++loop->periodic_cnt;
     ev__start(loop, (ev_watcher *)w, k);
     ev__heap_up_from(loop->periodics, k, w->at, (ev_watcher_time *)w);
@@ -191,8 +191,8 @@ void ev__periodics_reify(struct ev_loop *loop)
             ev_periodic_stop(EV_A_ w); /* absolute: once */
         }
         if (EV__UNLIKELY(n == loop->rfeed_cap))
-            loop->rfeeds =
-                ev__grow(loop->rfeeds, &loop->rfeed_cap, n + 1, sizeof(ev_watcher_time *));
+            loop->rfeeds = (ev_watcher_time **)ev__grow(loop->rfeeds, &loop->rfeed_cap, n + 1,
+                                                        sizeof(ev_watcher_time *));
         loop->rfeeds[n++] = (ev_watcher_time *)w;
     }
     if (n)

@@ -123,7 +123,7 @@ struct stat_state {
 
 static ev_watcher_list **wd_bucket(struct ev_loop *loop, int wd)
 {
-    struct stat_state *s = loop->stat_state;
+    struct stat_state *s = (struct stat_state *)loop->stat_state;
     return &s->head[(unsigned)wd % EV_INOTIFY_HASHSIZE];
 }
 
@@ -310,14 +310,14 @@ static void infy_wd_event(struct ev_loop *loop, int wd, uint32_t mask)
  * re-links watchers, so the walk goes over a snapshot of the hash. */
 static void infy_check_all(struct ev_loop *loop)
 {
-    struct stat_state *s = loop->stat_state;
+    struct stat_state *s = (struct stat_state *)loop->stat_state;
     size_t n = 0;
     for (int i = 0; i < EV_INOTIFY_HASHSIZE; ++i)
         for (ev_watcher_list *x = s->head[i]; x; x = x->next)
             ++n;
     if (!n)
         return;
-    ev_stat **all = ev__realloc(NULL, n * sizeof *all);
+    ev_stat **all = (ev_stat **)ev__realloc(NULL, n * sizeof *all);
     n = 0;
     for (int i = 0; i < EV_INOTIFY_HASHSIZE; ++i)
         for (ev_watcher_list *x = s->head[i]; x; x = x->next)
@@ -457,7 +457,7 @@ void ev__stat_fork(struct ev_loop *loop)
         return;
     /* The inherited fd is the parent's inotify instance: close our copy
      * without removing any watch, then rebuild every watch on a new one. */
-    struct stat_state *s = loop->stat_state;
+    struct stat_state *s = (struct stat_state *)loop->stat_state;
     ev_watcher_list *all = NULL;
     for (int i = 0; i < EV_INOTIFY_HASHSIZE; ++i) {
         while (s->head[i]) {

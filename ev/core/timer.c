@@ -19,8 +19,8 @@ void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT
     w->at += loop->mn_now;
     int k = TIMER_END(loop);
     if (EV__UNLIKELY(k >= loop->timer_cap))
-        loop->timers =
-            ev__grow(loop->timers, &loop->timer_cap, k + 1, sizeof(struct ev__heap_node));
+        loop->timers = (struct ev__heap_node *)ev__grow(loop->timers, &loop->timer_cap, k + 1,
+                                                        sizeof(struct ev__heap_node));
     ++loop->timer_cnt;
     ev__start(loop, (ev_watcher *)w, k);
     ev__heap_up_from(loop->timers, k, w->at, (ev_watcher_time *)w);
@@ -75,8 +75,8 @@ void ev__timers_reify(struct ev_loop *loop)
         }
         /* Collected, then fed last-first, so the earliest deadline runs first. */
         if (EV__UNLIKELY(n == loop->rfeed_cap))
-            loop->rfeeds =
-                ev__grow(loop->rfeeds, &loop->rfeed_cap, n + 1, sizeof(ev_watcher_time *));
+            loop->rfeeds = (ev_watcher_time **)ev__grow(loop->rfeeds, &loop->rfeed_cap, n + 1,
+                                                        sizeof(ev_watcher_time *));
         loop->rfeeds[n++] = (ev_watcher_time *)w;
     }
     if (n)
@@ -125,7 +125,7 @@ static void once_timer_cb(EV_P_ ev_timer *w, int revents)
 void ev_once(EV_P_ int fd, int events, ev_tstamp timeout, void (*cb)(int revents, void *arg),
              void *arg) EV_NOEXCEPT
 {
-    struct once *o = ev__realloc(NULL, sizeof *o);
+    struct once *o = (struct once *)ev__realloc(NULL, sizeof *o);
     o->cb = cb;
     o->arg = arg;
     ev_init(&o->io, once_io_cb);
