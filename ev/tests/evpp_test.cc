@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
@@ -258,6 +259,34 @@ TEST(EvppLoops, DefaultDynamicAndBadLoop)
         EXPECT_NE(std::string(e.what()).find("LIBEV_FLAGS"), std::string::npos);
     }
     ev_loop_destroy(d);
+}
+
+TEST(EvppChild, ReportsAChildOnTheDefaultLoop)
+{
+    ev::default_loop loop(EVFLAG_NOENV);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(5);
+    ev::child c(loop);
+    int rpid = 0, status = -1;
+    c.set([&](ev::child &w, int revents) {
+        EXPECT_EQ(revents, ev::CHILD);
+        rpid = w.rpid;
+        status = WEXITSTATUS(w.rstatus);
+        w.stop();
+    });
+    c.start(pid, 0);
+    ev::timer deadline(loop);
+    deadline.set([](ev::timer &w, int) { ev_break(w.loop, EVBREAK_ALL); });
+    deadline.start(10.);
+    loop.unref();
+    while (!rpid && deadline.is_active())
+        loop.run(ev::ONCE);
+    loop.ref();
+    EXPECT_EQ(rpid, pid);
+    EXPECT_EQ(status, 5);
+    deadline.stop();
+    ev_loop_destroy(loop);
 }
 
 TEST(EvppEmbed, StartEmbedsTheGivenLoop)
