@@ -10,6 +10,9 @@
  * reach any more (a dup of a closed fd): the epoll set is then rebuilt.
  * Regular files are refused by epoll (EPERM); they are always ready, so they
  * are kept on a side list and reported on every poll.
+ * The top bit of fds[fd].gen (GEN_DIRTY) is set while the kernel watches more
+ * than the watchers want (lazy removal): an event then fails the single
+ * generation test of the fast path and takes the slow path, which disarms.
  * A forked child shares the epoll set with its parent: whatever it changes
  * there, the parent's loop loses. So a child that has not called
  * ev_loop_fork never calls epoll_ctl on an inherited set; it builds its own
@@ -22,6 +25,29 @@
 #include <unistd.h>
 
 enum { KM_EPERM = 0x40 }; /* kmask bit: fd is on the always-ready list */
+
+#define GEN_DIRTY 0x80000000u /* fds[fd].gen: kmask has bits nobody wants */
+#define GEN_MASK 0x7fffffffu
+
+/* epoll's event bits (EPOLLIN 1, EPOLLOUT 4, EPOLLERR 8, EPOLLHUP 16) to
+ * EV_READ|EV_WRITE; an error or hang-up wakes readers and writers. */
+static const unsigned char epoll_to_ev[32] = {
+#define EV__E(b)                                                                                   \
+    (unsigned char)(((b) & (EPOLLIN | EPOLLERR | EPOLLHUP) ? EV_READ : 0) |                        \
+                    ((b) & (EPOLLOUT | EPOLLERR | EPOLLHUP) ? EV_WRITE : 0))
+    EV__E(0),  EV__E(1),  EV__E(2),  EV__E(3),  EV__E(4),  EV__E(5),  EV__E(6),  EV__E(7),
+    EV__E(8),  EV__E(9),  EV__E(10), EV__E(11), EV__E(12), EV__E(13), EV__E(14), EV__E(15),
+    EV__E(16), EV__E(17), EV__E(18), EV__E(19), EV__E(20), EV__E(21), EV__E(22), EV__E(23),
+    EV__E(24), EV__E(25), EV__E(26), EV__E(27), EV__E(28), EV__E(29), EV__E(30), EV__E(31),
+#undef EV__E
+};
+
+/* The next generation of f, for a new registration (clean). */
+static inline uint32_t next_gen(struct ev__fd *f)
+{
+    f->gen = (f->gen + 1) & GEN_MASK;
+    return f->gen;
+}
 
 struct epoll_state {
     struct epoll_event *events;
@@ -112,16 +138,21 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
     struct ev__fd *f = &loop->fds[fd];
     int want = nev & (EV_READ | EV_WRITE);
     (void)oev;
-    if (!want)
-        return; /* lazy removal, see above */
+    if (!want) {
+        if (f->kmask & ~KM_EPERM)
+            f->gen |= GEN_DIRTY; /* lazy removal, see above */
+        return;
+    }
     if (f->kmask & KM_EPERM) {
         if (!(nev & EV__IOFDSET))
             return;   /* still the same always-ready file */
         f->kmask = 0; /* maybe a new file: ask epoll again; the list entry
                          drops out at the next poll */
     }
-    if (f->kmask == want && !(nev & EV__IOFDSET))
+    if (f->kmask == want && !(nev & EV__IOFDSET)) {
+        f->gen &= GEN_MASK; /* wanted again as registered: clean */
         return;
+    }
     if (set_is_inherited((const struct epoll_state *)loop->bstate)) {
         /* A child without ev_loop_fork: a private set, which registers fd
          * (its wanted events are already recorded) and every other fd. */
@@ -132,19 +163,26 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
 
     struct epoll_event ev;
     ev.events = to_epoll(want);
-    int op = f->kmask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    if (op == EPOLL_CTL_ADD)
-        ++f->gen;
-    ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)f->gen << 32);
+    /* An fd set again (ev_io_set) with the mask the kernel has: ADD, which
+     * fails cheaply with EEXIST when the registration is still there (the
+     * same file) and registers the new file after a close and reuse. */
+    int op = f->kmask && f->kmask != want ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    uint32_t old_gen = f->gen;
+    uint32_t gen = op == EPOLL_CTL_ADD ? next_gen(f) : (f->gen &= GEN_MASK);
+    ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)gen << 32);
     if (EV__LIKELY(epoll_ctl(loop->backend_fd, op, fd, &ev) == 0)) {
         f->kmask = (unsigned char)want;
         return;
     }
     if (errno == ENOENT && op == EPOLL_CTL_MOD) {
         /* the registration vanished with a close(): add the (new) file */
-        ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)++f->gen << 32);
+        ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)next_gen(f) << 32);
         op = EPOLL_CTL_ADD;
     } else if (errno == EEXIST && op == EPOLL_CTL_ADD) {
+        if (f->kmask == want) {
+            f->gen = old_gen & GEN_MASK; /* still registered as wanted: that generation */
+            return;
+        }
         op = EPOLL_CTL_MOD; /* registered after all: update it */
     } else {
         op = -1;
@@ -175,25 +213,27 @@ static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
         struct epoll_event *e = &s->events[i];
         int fd = (int)(uint32_t)e->data.u64;
         struct ev__fd *f = &loop->fds[fd];
+        int got = epoll_to_ev[e->events & 31];
         if (EV__UNLIKELY((uint32_t)(e->data.u64 >> 32) != f->gen)) {
-            s->rebuild = 1; /* an unreachable old registration */
-            continue;
-        }
-        int got = (e->events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? EV_READ : 0) |
-                  (e->events & (EPOLLOUT | EPOLLERR | EPOLLHUP) ? EV_WRITE : 0);
-        int want = f->wanted;
-        if (EV__UNLIKELY(f->kmask & ~want)) {
-            /* the kernel watches more than we want: disarm the rest */
+            if ((uint32_t)(e->data.u64 >> 32) != (f->gen & GEN_MASK)) {
+                s->rebuild = 1; /* an unreachable old registration */
+                continue;
+            }
+            /* GEN_DIRTY: the kernel watches more than we want: disarm the rest */
+            int want = f->wanted;
             struct epoll_event ev;
             ev.events = to_epoll(want);
             ev.data.u64 = e->data.u64;
             f->kmask = (unsigned char)want;
+            f->gen &= GEN_MASK;
             if (set_is_inherited(s))
                 s->rebuild = 1; /* never disarm in the parent's set */
             else if (epoll_ctl(loop->backend_fd, want ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &ev) < 0)
                 s->rebuild = 1; /* the fd number no longer names that file */
+            got &= want;
         }
-        ev__fd_event(loop, fd, got & want);
+        /* Each watcher takes only its own events (ev__fd_event masks them). */
+        ev__fd_event(loop, fd, got);
     }
     if (EV__UNLIKELY(n == s->cap)) {
         ev__free(s->events);

@@ -126,6 +126,11 @@ extern struct ev_loop *ev__loop_single;
 
 #define EV__LIKELY(x) __builtin_expect(!!(x), 1)
 #define EV__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#if defined(__GNUC__) || defined(__clang__)
+#define EV__COLD __attribute__((cold, noinline))
+#else
+#define EV__COLD
+#endif
 
 /* fd reify flags (ev__fd.reify). EV__IOFDSET (0x80) is reused as "the fd
  * number may now name a different file". */
@@ -284,7 +289,7 @@ void ev__time_update(struct ev_loop *loop);
 
 /* pending.c */
 void ev__grow_pending(struct ev_loop *loop, int pri);
-void ev__clear_pending(struct ev_loop *loop, ev_watcher *w);
+EV__COLD void ev__clear_pending(struct ev_loop *loop, ev_watcher *w);
 void ev__feed_reverse(struct ev_loop *loop, ev_watcher_time **ws, int n, int revents);
 
 /* Queues w with revents, or merges revents into its queued entry. */
@@ -309,7 +314,7 @@ static inline void ev__feed(struct ev_loop *loop, ev_watcher *w, int revents)
 static inline void ev__start(struct ev_loop *loop, ev_watcher *w, int active)
 {
 #if EV_MINPRI != EV_MAXPRI
-    if (EV__UNLIKELY(w->priority < EV_MINPRI || w->priority > EV_MAXPRI))
+    if (EV__UNLIKELY((unsigned)(w->priority - EV_MINPRI) > (unsigned)(EV_MAXPRI - EV_MINPRI)))
         w->priority = w->priority < EV_MINPRI ? EV_MINPRI : EV_MAXPRI;
 #endif
     w->active = active;
@@ -401,9 +406,11 @@ void ev__stat_fork(struct ev_loop *loop);
 #endif
 
 /* Heap layout: the root is at index 3 so that the four children of a node
- * (4k-8 .. 4k-5) start on a multiple of four, one cache line of nodes. */
+ * (4k-8 .. 4k-5) start on a multiple of four, one cache line of nodes. Index 2,
+ * the "parent" of the root, holds a sentinel deadline of -infinity (see
+ * ev__heap_grow), so sifting up needs no test for the root. */
 #define EV__HEAP0 3
-#define EV__HEAP_PARENT(k) ((((k)-EV__HEAP0 - 1) / 4) + EV__HEAP0)
-#define EV__HEAP_CHILD(k) (4 * ((k)-EV__HEAP0) + EV__HEAP0 + 1)
+#define EV__HEAP_PARENT(k) ((int)((unsigned)(k) / 4u) + 2)
+#define EV__HEAP_CHILD(k) (4 * (k)-8)
 
 #endif /* EV_INTERNAL_H_ */

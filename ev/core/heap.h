@@ -15,13 +15,25 @@
 
 #include "ev_internal.h"
 
-/* Places (at, w) at hole k or above. */
+#include <math.h> /* INFINITY, a constant: no libm */
+
+/* Grows a heap array to hold index `need`, keeping the sentinel below the root. */
+static inline struct ev__heap_node *ev__heap_grow(struct ev__heap_node *h, int *cap, int need)
+{
+    h = (struct ev__heap_node *)ev__grow(h, cap, need + 1, sizeof(struct ev__heap_node));
+    h[EV__HEAP0 - 1].at = -INFINITY;
+    h[EV__HEAP0 - 1].w = NULL;
+    return h;
+}
+
+/* Places (at, w) at hole k or above. The sentinel stops the loop at the root
+ * (also for a NaN deadline: every comparison with NaN is false). */
 static inline void ev__heap_up_from(struct ev__heap_node *h, int k, ev_tstamp at,
                                     ev_watcher_time *w)
 {
-    while (k > EV__HEAP0) {
+    for (;;) {
         int p = EV__HEAP_PARENT(k);
-        if (EV__LIKELY(h[p].at <= at))
+        if (EV__LIKELY(!(h[p].at > at)))
             break;
         h[k] = h[p];
         h[k].w->active = k;
@@ -67,18 +79,23 @@ static inline void ev__heap_down_from(struct ev__heap_node *h, int n, int k, ev_
 static inline void ev__heap_place(struct ev__heap_node *h, int n, int k, ev_tstamp at,
                                   ev_watcher_time *w)
 {
-    if (k > EV__HEAP0 && h[EV__HEAP_PARENT(k)].at > at)
+    if (h[EV__HEAP_PARENT(k)].at > at)
         ev__heap_up_from(h, k, at, w);
     else
         ev__heap_down_from(h, n, k, at, w);
 }
 
-/* Removes node k from a heap of cnt nodes (cnt is decremented). */
+/* Fills hole k with node `last` (the last node; the heap ends before it). Out of line, so
+ * that the stop functions end with a tail call and need no registers saved of their own. */
+void ev__heap_fill(struct ev__heap_node *h, int last, int k);
+
+/* Removes node k from a heap of cnt nodes (cnt is decremented); the caller has already
+ * cleared the removed watcher's state, which this does not touch. */
 static inline void ev__heap_remove(struct ev__heap_node *h, int *cnt, int k)
 {
     int last = --*cnt + EV__HEAP0;
     if (EV__LIKELY(k != last))
-        ev__heap_place(h, last, k, h[last].at, h[last].w);
+        ev__heap_fill(h, last, k);
 }
 
 #endif /* EV_HEAP_H_ */

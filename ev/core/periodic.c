@@ -156,8 +156,7 @@ void ev_periodic_start(EV_P_ ev_periodic *w) EV_NOEXCEPT
     periodic_schedule(loop, w);
     int k = PERIODIC_END(loop);
     if (EV__UNLIKELY(k >= loop->periodic_cap))
-        loop->periodics = (struct ev__heap_node *)ev__grow(loop->periodics, &loop->periodic_cap,
-                                                           k + 1, sizeof(struct ev__heap_node));
+        loop->periodics = ev__heap_grow(loop->periodics, &loop->periodic_cap, k);
     ++loop->periodic_cnt;
     ev__start(loop, (ev_watcher *)w, k);
     ev__heap_up_from(loop->periodics, k, w->at, (ev_watcher_time *)w);

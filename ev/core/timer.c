@@ -19,21 +19,37 @@ void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT
     w->at += loop->mn_now;
     int k = TIMER_END(loop);
     if (EV__UNLIKELY(k >= loop->timer_cap))
-        loop->timers = (struct ev__heap_node *)ev__grow(loop->timers, &loop->timer_cap, k + 1,
-                                                        sizeof(struct ev__heap_node));
+        loop->timers = ev__heap_grow(loop->timers, &loop->timer_cap, k);
     ++loop->timer_cnt;
     ev__start(loop, (ev_watcher *)w, k);
     ev__heap_up_from(loop->timers, k, w->at, (ev_watcher_time *)w);
 }
 
+void ev__heap_fill(struct ev__heap_node *h, int last, int k)
+{
+    ev__heap_place(h, last, k, h[last].at, h[last].w);
+}
+
+/* A pending timer is unqueued first, out of line: the common path then needs
+ * no stack frame and ends in a tail call. */
+static EV__COLD void timer_stop_pending(struct ev_loop *loop, ev_timer *w)
+{
+    ev__clear_pending(loop, (ev_watcher *)w);
+    ev_timer_stop(EV_A_ w);
+}
+
 void ev_timer_stop(EV_P_ ev_timer *w) EV_NOEXCEPT
 {
-    ev__unpend(loop, (ev_watcher *)w);
-    if (EV__UNLIKELY(!w->active))
+    if (EV__UNLIKELY(w->pending)) {
+        timer_stop_pending(loop, w);
         return;
-    ev__heap_remove(loop->timers, &loop->timer_cnt, w->active);
+    }
+    int k = w->active;
+    if (EV__UNLIKELY(!k))
+        return;
     w->at -= loop->mn_now;
     ev__stop(loop, (ev_watcher *)w);
+    ev__heap_remove(loop->timers, &loop->timer_cnt, k);
 }
 
 void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT

@@ -1,0 +1,181 @@
+/*
+ * bench.h - what every benchmark program shares: the clock, the result lines, the callgrind
+ * markers, the socket pairs and the random numbers. One program per API (bench_ev.c for the
+ * libev API, bench_event.c for the libevent 1.x API, bench_uv.c for libuv, bench_epoll.c for
+ * a bare epoll loop) links against whichever library the runner (ev/bench/run.py) chose.
+ *
+ * A program runs one test, given on its command line, and prints "name value" lines:
+ *   ns.<region> <nanoseconds per operation>    (wall time, median of the repetitions)
+ *   ops.<region> <operations per repetition>
+ *   ...other facts (bytes) with their own names.
+ * Under callgrind (--collect-atstart=no) only the measured regions are counted, and every region
+ * is dumped on its own ("region <name>"), so the runner divides instructions by ops.
+ */
+#ifndef EV_BENCH_BENCH_H_
+#define EV_BENCH_BENCH_H_
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#if defined(__has_include) && !defined(BENCH_NO_CALLGRIND)
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define BENCH_HAVE_CALLGRIND 1
+#endif
+#endif
+#ifndef BENCH_HAVE_CALLGRIND
+#define CALLGRIND_TOGGLE_COLLECT
+#define CALLGRIND_DUMP_STATS_AT(s)
+#endif
+
+static inline double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A measured region: instructions are collected only between begin and end. */
+static double bench_region_start;
+
+static inline void bench_begin(void)
+{
+    CALLGRIND_TOGGLE_COLLECT;
+    bench_region_start = bench_now();
+}
+
+/* Returns the seconds spent; dumps the callgrind counts under the region's name. */
+static inline double bench_end(const char *region)
+{
+    double t = bench_now() - bench_region_start;
+    CALLGRIND_TOGGLE_COLLECT;
+    CALLGRIND_DUMP_STATS_AT(region);
+    (void)region;
+    return t;
+}
+
+static inline void bench_die(const char *what)
+{
+    fprintf(stderr, "bench: %s: %s\n", what, strerror(errno));
+    exit(2);
+}
+
+/* Repetitions of a region: the median is reported. */
+#define BENCH_MAX_REPS 64
+
+static int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static inline double bench_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Prints ns.<region> (median of seconds[] / ops) and ops.<region>. */
+static inline void bench_report(const char *region, double *seconds, int reps, double ops)
+{
+    double m = bench_median(seconds, reps);
+    printf("ns.%s %.3f\nops.%s %.0f\n", region, ops > 0 ? m * 1e9 / ops : 0.0, region, ops);
+}
+
+/* xorshift: the same pseudo-random sequence for every library. */
+static uint64_t bench_rng = 88172645463325252ull;
+
+static inline uint64_t bench_rand(void)
+{
+    bench_rng ^= bench_rng << 13;
+    bench_rng ^= bench_rng >> 7;
+    bench_rng ^= bench_rng << 17;
+    return bench_rng;
+}
+
+static inline double bench_drand(void)
+{
+    return (double)(bench_rand() >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Raises the soft fd limit to the hard one (the classic benchmark needs 2 fds per watcher). */
+static inline void bench_raise_nofile(long need)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (long)rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max = (rlim_t)need; /* allowed with CAP_SYS_RESOURCE */
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && (long)rl.rlim_cur < need) {
+        fprintf(stderr, "bench: need %ld fds, RLIMIT_NOFILE is %ld\n", need, (long)rl.rlim_cur);
+        exit(2);
+    }
+}
+
+/* n watched fds: non-blocking eventfds (one fd per watcher, so that N = 10000 fits a limit of
+ * 20000 fds; the classic benchmark used pipes, two fds each). bench_poke makes one readable,
+ * bench_drain reads it empty; both count as one "write" and one "read" of the benchmark. */
+static inline int *bench_fds(int n)
+{
+    int *fds = (int *)malloc(sizeof(int) * (size_t)n);
+    if (!fds)
+        bench_die("malloc");
+    bench_raise_nofile(n + 64L);
+    for (int i = 0; i < n; i++)
+        if ((fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+            bench_die("eventfd");
+    return fds;
+}
+
+static inline void bench_poke(int fd)
+{
+    uint64_t one = 1;
+    if (write(fd, &one, sizeof one) != sizeof one)
+        bench_die("write");
+}
+
+static inline int bench_drain(int fd)
+{
+    uint64_t v;
+    return read(fd, &v, sizeof v) == sizeof v;
+}
+
+/* Command line: bench_x TEST [key=value...]; bench_arg("n", 100) reads n=... */
+static int bench_argc;
+static char **bench_argv;
+
+static inline long bench_arg(const char *key, long dflt)
+{
+    size_t k = strlen(key);
+    for (int i = 2; i < bench_argc; i++)
+        if (!strncmp(bench_argv[i], key, k) && bench_argv[i][k] == '=')
+            return strtol(bench_argv[i] + k + 1, NULL, 10);
+    return dflt;
+}
+
+/* Heap in use, from glibc's allocator statistics. */
+#include <malloc.h>
+static inline long bench_heap_bytes(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 mi = mallinfo2();
+    return (long)mi.uordblks + (long)mi.hblkhd;
+#else
+    struct mallinfo mi = mallinfo();
+    return (long)mi.uordblks + (long)mi.hblkhd;
+#endif
+}
+
+#endif /* EV_BENCH_BENCH_H_ */
