@@ -66,7 +66,8 @@ static inline int set_is_inherited(const struct epoll_state *s)
 
 static inline uint32_t to_epoll(int ev)
 {
-    return (ev & EV_READ ? EPOLLIN : 0u) | (ev & EV_WRITE ? EPOLLOUT : 0u);
+    static const uint32_t tab[4] = {0, EPOLLIN, EPOLLOUT, EPOLLIN | EPOLLOUT};
+    return tab[ev & (EV_READ | EV_WRITE)];
 }
 
 static int epoll_open(void)
@@ -133,6 +134,34 @@ static void eperm_add(struct ev_loop *loop, int fd)
     loop->fds[fd].kmask = KM_EPERM;
 }
 
+/* epoll_ctl(op) on fd failed with err: the registration was not what we
+ * thought (closed and reused fd, or added behind our back), or the fd is
+ * unusable. */
+static EV__COLD void epoll_ctl_retry(struct ev_loop *loop, int fd, int want, int op, int err)
+{
+    struct ev__fd *f = &loop->fds[fd];
+    struct epoll_event ev;
+    ev.events = to_epoll(want);
+    ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)next_gen(f) << 32);
+    if (err == ENOENT && op == EPOLL_CTL_MOD)
+        op = EPOLL_CTL_ADD; /* the registration vanished with a close(): add the new file */
+    else if (err == EEXIST && op == EPOLL_CTL_ADD)
+        op = EPOLL_CTL_MOD; /* registered after all: update it */
+    else
+        op = -1;
+    if (op >= 0 && epoll_ctl(loop->backend_fd, op, fd, &ev) == 0) {
+        f->kmask = (unsigned char)want;
+        return;
+    }
+    if (op >= 0)
+        err = errno;
+    f->kmask = 0;
+    if (err == EPERM)
+        eperm_add(loop, fd); /* regular file or similar: always ready */
+    else
+        ev__fd_kill(loop, fd); /* EBADF, ELOOP, EINVAL...: the fd is unusable */
+}
+
 static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
 {
     struct ev__fd *f = &loop->fds[fd];
@@ -167,48 +196,25 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
      * fails cheaply with EEXIST when the registration is still there (the
      * same file) and registers the new file after a close and reuse. */
     int op = f->kmask && f->kmask != want ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-    uint32_t old_gen = f->gen;
-    uint32_t gen = op == EPOLL_CTL_ADD ? next_gen(f) : (f->gen &= GEN_MASK);
+    uint32_t gen = op == EPOLL_CTL_ADD ? (f->gen + 1) & GEN_MASK : f->gen & GEN_MASK;
     ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)gen << 32);
     if (EV__LIKELY(epoll_ctl(loop->backend_fd, op, fd, &ev) == 0)) {
         f->kmask = (unsigned char)want;
+        f->gen = gen;
         return;
     }
-    if (errno == ENOENT && op == EPOLL_CTL_MOD) {
-        /* the registration vanished with a close(): add the (new) file */
-        ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)next_gen(f) << 32);
-        op = EPOLL_CTL_ADD;
-    } else if (errno == EEXIST && op == EPOLL_CTL_ADD) {
-        if (f->kmask == want) {
-            f->gen = old_gen & GEN_MASK; /* still registered as wanted: that generation */
-            return;
-        }
-        op = EPOLL_CTL_MOD; /* registered after all: update it */
-    } else {
-        op = -1;
-    }
-    if (op >= 0 && epoll_ctl(loop->backend_fd, op, fd, &ev) == 0) {
-        f->kmask = (unsigned char)want;
+    int err = errno;
+    if (EV__LIKELY(err == EEXIST && f->kmask == want)) {
+        f->gen &= GEN_MASK; /* still registered as wanted, under its generation */
         return;
     }
-    f->kmask = 0;
-    if (errno == EPERM)
-        eperm_add(loop, fd); /* regular file or similar: always ready */
-    else
-        ev__fd_kill(loop, fd); /* EBADF, ELOOP, EINVAL...: the fd is unusable */
+    epoll_ctl_retry(loop, fd, want, op, err);
 }
 
-static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
+/* Events, always-ready files and a pending rebuild: the work after a wait
+ * that returned something (out of line, so that an empty wait is cheap). */
+static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state *s, int n)
 {
-    struct epoll_state *s = (struct epoll_state *)loop->bstate;
-    if (s->eperm_cnt)
-        timeout = 0.;
-    int n = epoll_wait(loop->backend_fd, s->events, s->cap, ev__timeout_ms(timeout));
-    if (EV__UNLIKELY(n < 0)) {
-        if (errno != EINTR)
-            ev__syserr("(libev) epoll_wait");
-        return;
-    }
     for (int i = 0; i < n; ++i) {
         struct epoll_event *e = &s->events[i];
         int fd = (int)(uint32_t)e->data.u64;
@@ -253,6 +259,22 @@ static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
     }
     if (EV__UNLIKELY(s->rebuild) && epoll_recreate(loop) < 0)
         ev__syserr("(libev) epoll_create1");
+}
+
+static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
+{
+    struct epoll_state *s = (struct epoll_state *)loop->bstate;
+    if (s->eperm_cnt)
+        timeout = 0.;
+    int n = epoll_wait(loop->backend_fd, s->events, s->cap, ev__timeout_ms(timeout));
+    if (EV__UNLIKELY(n < 0)) {
+        if (errno != EINTR)
+            ev__syserr("(libev) epoll_wait");
+        return;
+    }
+    /* s->rebuild is only ever set by epoll_process, which clears it. */
+    if (n || s->eperm_cnt)
+        epoll_process(loop, s, n);
 }
 
 static int epoll_fork(struct ev_loop *loop)

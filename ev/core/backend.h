@@ -79,8 +79,8 @@ int ev__backend_choose(struct ev_loop *loop, unsigned int flags);
  * -1 for "forever". */
 static inline int ev__timeout_ms(ev_tstamp timeout)
 {
-    if (timeout < 0)
-        return -1;
+    if (timeout <= 0.)
+        return timeout < 0. ? -1 : 0;
     if (timeout > 1e6)     /* seconds: 1e9 ms still fits an int */
         return 1000000000; /* ~11.5 days; the loop simply wakes and waits again */
     return (int)(timeout * 1e3 + 0.999999);

@@ -5,8 +5,8 @@
  * Invariants kept by every file:
  *  - a watcher is active iff w->active != 0; io/signal/child/stat/embed use 1,
  *    array-kept watchers their index + 1, timers and periodics their heap index;
- *  - w->pending == 0, or loop->pendings[pri][w->pending - 1].w == w;
- *  - bit p of loop->pending_mask is set iff loop->pending_cnt[p] != 0;
+ *  - w->pending == 0, or loop->pq[pri].q[w->pending - 1].w == w;
+ *  - bit p of loop->pending_mask is set iff loop->pq[p].cnt != 0;
  *  - loop->activecnt counts active watchers minus ev_unref calls; internal
  *    watchers (wake-up fd, signalfd, ...) hold no reference.
  */
@@ -128,8 +128,10 @@ extern struct ev_loop *ev__loop_single;
 #define EV__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #if defined(__GNUC__) || defined(__clang__)
 #define EV__COLD __attribute__((cold, noinline))
+#define EV__NOINLINE __attribute__((noinline))
 #else
 #define EV__COLD
+#define EV__NOINLINE
 #endif
 
 /* fd reify flags (ev__fd.reify). EV__IOFDSET (0x80) is reused as "the fd
@@ -140,6 +142,12 @@ enum { EV__REIFY = 0x01 };
 struct ev__pending {
     ev_watcher *w;
     int events;
+};
+
+/* The queue of one priority. */
+struct ev__plevel {
+    struct ev__pending *q;
+    int cnt, cap;
 };
 
 /* Per file descriptor state, indexed by fd. */
@@ -176,9 +184,7 @@ struct ev_loop {
 
     /* Pending queue: one array per priority, highest priority first. */
     unsigned int pending_mask;
-    int pending_cnt[EV__NUMPRI];
-    int pending_cap[EV__NUMPRI];
-    struct ev__pending *pendings[EV__NUMPRI];
+    struct ev__plevel pq[EV__NUMPRI];
     ev_watcher pending_dummy; /* stands in for a watcher unqueued in place */
 
     /* Backend. */
@@ -263,6 +269,8 @@ enum {
     EV__H_FORK = 4,     /* postfork set, or EVFLAG_FORKCHECK */
     EV__H_RELEASE = 8,  /* release or acquire callback set */
     EV__H_COLLECT = 16, /* io collect interval set */
+    EV__H_PERIODIC = 32, /* periodics may be active (cleared lazily by ev_run) */
+    EV__H_IDLE = 64,     /* idle watchers may be active (cleared lazily by ev_run) */
 };
 
 static inline void ev__hook(struct ev_loop *loop, unsigned int bit, int on)
@@ -274,6 +282,9 @@ static inline void ev__hook(struct ev_loop *loop, unsigned int bit, int on)
 void *ev__realloc(void *ptr, size_t size);
 void ev__free(void *ptr);
 void ev__syserr(const char *msg);
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noreturn, cold))
+#endif
 void ev__fatal(const char *msg);
 void *ev__grow(void *base, int *cap, int need, size_t elem);
 #define EV__ASSERT(cond, msg)                                                                      \
@@ -288,7 +299,7 @@ void ev__time_init(struct ev_loop *loop);
 void ev__time_update(struct ev_loop *loop);
 
 /* pending.c */
-void ev__grow_pending(struct ev_loop *loop, int pri);
+void ev__grow_pending(struct ev__plevel *l);
 EV__COLD void ev__clear_pending(struct ev_loop *loop, ev_watcher *w);
 void ev__feed_reverse(struct ev_loop *loop, ev_watcher_time **ws, int n, int revents);
 
@@ -296,17 +307,18 @@ void ev__feed_reverse(struct ev_loop *loop, ev_watcher_time **ws, int n, int rev
 static inline void ev__feed(struct ev_loop *loop, ev_watcher *w, int revents)
 {
     int pri = EV__PRI(w);
+    struct ev__plevel *l = &loop->pq[pri];
     if (EV__UNLIKELY(w->pending)) {
-        loop->pendings[pri][w->pending - 1].events |= revents;
+        l->q[w->pending - 1].events |= revents;
         return;
     }
-    int n = loop->pending_cnt[pri];
-    if (EV__UNLIKELY(n == loop->pending_cap[pri]))
-        ev__grow_pending(loop, pri);
-    loop->pendings[pri][n].w = w;
-    loop->pendings[pri][n].events = revents;
+    int n = l->cnt;
+    if (EV__UNLIKELY(n == l->cap))
+        ev__grow_pending(l);
+    l->q[n].w = w;
+    l->q[n].events = revents;
     w->pending = n + 1;
-    loop->pending_cnt[pri] = n + 1;
+    l->cnt = n + 1;
     loop->pending_mask |= 1u << pri;
 }
 
@@ -347,7 +359,21 @@ void ev__wlist_del(struct ev_loop *loop, struct ev__wlist *l, ev_watcher *w);
 
 /* fd.c */
 void ev__fd_grow(struct ev_loop *loop, int fd);
-void ev__fd_change(struct ev_loop *loop, int fd, int flags);
+EV__COLD void ev__grow_changes(struct ev_loop *loop);
+
+/* Records that fd's watchers changed (flags: EV__REIFY, maybe EV__IOFDSET);
+ * ev__fd_reify tells the backend once per iteration. */
+static inline void ev__fd_change(struct ev_loop *loop, int fd, int flags)
+{
+    struct ev__fd *f = &loop->fds[fd];
+    unsigned char was = f->reify;
+    f->reify = (unsigned char)(was | flags);
+    if (!was) {
+        if (EV__UNLIKELY(loop->change_cnt == loop->change_cap))
+            ev__grow_changes(loop);
+        loop->changes[loop->change_cnt++] = fd;
+    }
+}
 void ev__fd_reify(struct ev_loop *loop);
 void ev__fd_kill(struct ev_loop *loop, int fd);
 /* Backends: after re-creating kernel state, every fd with watchers is

@@ -17,17 +17,10 @@ void ev__fd_grow(struct ev_loop *loop, int fd)
     memset(loop->fds + old, 0, (size_t)(loop->fd_cap - old) * sizeof(struct ev__fd));
 }
 
-void ev__fd_change(struct ev_loop *loop, int fd, int flags)
+void ev__grow_changes(struct ev_loop *loop)
 {
-    struct ev__fd *f = &loop->fds[fd];
-    unsigned char was = f->reify;
-    f->reify = (unsigned char)(was | flags);
-    if (!was) {
-        if (EV__UNLIKELY(loop->change_cnt == loop->change_cap))
-            loop->changes = (int *)ev__grow(loop->changes, &loop->change_cap, loop->change_cnt + 1,
-                                            sizeof(int));
-        loop->changes[loop->change_cnt++] = fd;
-    }
+    loop->changes =
+        (int *)ev__grow(loop->changes, &loop->change_cap, loop->change_cnt + 1, sizeof(int));
 }
 
 void ev__fd_reify(struct ev_loop *loop)

@@ -38,6 +38,7 @@ void ev_idle_start(EV_P_ ev_idle *w) EV_NOEXCEPT
     ev__wlist_add(loop, &loop->idles[pri], (ev_watcher *)w);
     loop->idle_mask |= 1u << pri;
     ++loop->idle_all;
+    loop->hooks |= EV__H_IDLE;
 }
 
 void ev_idle_stop(EV_P_ ev_idle *w) EV_NOEXCEPT

@@ -103,7 +103,7 @@ static void loop_free(struct ev_loop *loop)
     if (loop->backend)
         loop->backend->destroy(loop);
     for (int p = 0; p < EV__NUMPRI; ++p) {
-        ev__free(loop->pendings[p]);
+        ev__free(loop->pq[p].q);
         ev__free(loop->idles[p].w);
     }
     ev__free(loop->fds);
@@ -363,19 +363,62 @@ static ev_tstamp collect_io(struct ev_loop *loop, ev_tstamp timeout)
     return timeout;
 }
 
+/* The backend's poll between the release and acquire callbacks. */
+static void poll_released(struct ev_loop *loop, ev_tstamp timeout)
+{
+    if (loop->release_cb)
+        loop->release_cb(EV_A);
+    loop->backend->poll(loop, timeout);
+    if (loop->acquire_cb)
+        loop->acquire_cb(EV_A);
+}
+
+/* After the timers: periodics, idle and check watchers, for loops that have
+ * any. The periodic and idle hook bits are cleared here once unneeded. */
+static void run_after_hooks(struct ev_loop *loop)
+{
+#if EV_PERIODIC_ENABLE
+    if (loop->periodic_cnt)
+        ev__periodics_reify(loop);
+    else
+        loop->hooks &= ~EV__H_PERIODIC;
+#endif
+#if EV_IDLE_ENABLE
+    /* Idle watchers of the highest level that has any, only when nothing
+     * of that priority or above is pending. */
+    if (loop->idle_all) {
+        int top = 31 - __builtin_clz(loop->idle_mask);
+        if (!(loop->pending_mask >> top))
+            ev__feed_list(loop, &loop->idles[top], EV_IDLE);
+    } else {
+        loop->hooks &= ~EV__H_IDLE;
+    }
+#endif
+#if EV_CHECK_ENABLE
+    if (loop->hooks & EV__H_CHECK)
+        ev__feed_list(loop, &loop->checks, EV_CHECK);
+#endif
+}
+
 int ev_run(EV_P_ int flags)
 {
     ++loop->loop_depth;
     loop->loop_done = EVBREAK_CANCEL;
     loop->invoke_cb(EV_A); /* whatever was queued before ev_run */
 
+    /* ev_break from a callback ends the loop through the test at the end of
+     * an iteration; only the callbacks before it (queued earlier, fork and
+     * prepare watchers) need a test of their own. */
+    if (EV__LIKELY(!loop->loop_done))
     do {
-        if (EV__UNLIKELY(loop->hooks & (EV__H_FORK | EV__H_PREPARE)))
+        if (EV__UNLIKELY(loop->hooks & (EV__H_FORK | EV__H_PREPARE))) {
             run_before_hooks(loop);
-        if (EV__UNLIKELY(loop->loop_done))
-            break;
-        if (EV__UNLIKELY(loop->postfork))
-            loop_reinit_after_fork(loop);
+            if (loop->loop_done)
+                break;
+            /* ev_loop_fork and fork detection both set EV__H_FORK */
+            if (loop->postfork)
+                loop_reinit_after_fork(loop);
+        }
         if (loop->change_cnt)
             ev__fd_reify(loop);
 
@@ -392,11 +435,10 @@ int ev_run(EV_P_ int flags)
         }
 
         ++loop->loop_count;
-        if (EV__UNLIKELY(loop->hooks & EV__H_RELEASE) && loop->release_cb)
-            loop->release_cb(EV_A);
-        loop->backend->poll(loop, timeout);
-        if (EV__UNLIKELY(loop->hooks & EV__H_RELEASE) && loop->acquire_cb)
-            loop->acquire_cb(EV_A);
+        if (EV__UNLIKELY(loop->hooks & EV__H_RELEASE))
+            poll_released(loop, timeout);
+        else
+            loop->backend->poll(loop, timeout);
         if (may_block)
             STORE(&loop->wake_wanted, 0);
         if (EV__UNLIKELY(LOAD(&loop->wake_skipped))) {
@@ -408,23 +450,8 @@ int ev_run(EV_P_ int flags)
         ev__time_update(loop);
         if (loop->timer_cnt)
             ev__timers_reify(loop);
-#if EV_PERIODIC_ENABLE
-        if (loop->periodic_cnt)
-            ev__periodics_reify(loop);
-#endif
-#if EV_IDLE_ENABLE
-        /* Idle watchers of the highest level that has any, only when nothing
-         * of that priority or above is pending. */
-        if (EV__UNLIKELY(loop->idle_all)) {
-            int top = 31 - __builtin_clz(loop->idle_mask);
-            if (!(loop->pending_mask >> top))
-                ev__feed_list(loop, &loop->idles[top], EV_IDLE);
-        }
-#endif
-#if EV_CHECK_ENABLE
-        if (EV__UNLIKELY(loop->hooks & EV__H_CHECK))
-            ev__feed_list(loop, &loop->checks, EV_CHECK);
-#endif
+        if (EV__UNLIKELY(loop->hooks & (EV__H_PERIODIC | EV__H_IDLE | EV__H_CHECK)))
+            run_after_hooks(loop);
         loop->invoke_cb(EV_A);
 #if EV_VERIFY >= 2
         ev_verify(EV_A);

@@ -7,16 +7,14 @@
  */
 #include "ev_internal.h"
 
-void ev__grow_pending(struct ev_loop *loop, int pri)
+void ev__grow_pending(struct ev__plevel *l)
 {
-    loop->pendings[pri] =
-        (struct ev__pending *)ev__grow(loop->pendings[pri], &loop->pending_cap[pri],
-                                       loop->pending_cnt[pri] + 1, sizeof(struct ev__pending));
+    l->q = (struct ev__pending *)ev__grow(l->q, &l->cap, l->cnt + 1, sizeof(struct ev__pending));
 }
 
 void ev__clear_pending(struct ev_loop *loop, ev_watcher *w)
 {
-    loop->pendings[EV__PRI(w)][w->pending - 1].w = &loop->pending_dummy;
+    loop->pq[EV__PRI(w)].q[w->pending - 1].w = &loop->pending_dummy;
     w->pending = 0;
 }
 
@@ -51,7 +49,7 @@ int ev_clear_pending(EV_P_ void *w_) EV_NOEXCEPT
     ev_watcher *w = (ev_watcher *)w_;
     if (!w->pending)
         return 0;
-    struct ev__pending *p = &loop->pendings[EV__PRI(w)][w->pending - 1];
+    struct ev__pending *p = &loop->pq[EV__PRI(w)].q[w->pending - 1];
     int revents = p->events;
     p->w = &loop->pending_dummy;
     w->pending = 0;
@@ -68,7 +66,7 @@ unsigned int ev_pending_count(EV_P) EV_NOEXCEPT
 {
     unsigned int n = 0;
     for (int p = 0; p < EV__NUMPRI; ++p)
-        n += (unsigned int)loop->pending_cnt[p];
+        n += (unsigned int)loop->pq[p].cnt;
     return n;
 }
 
@@ -76,12 +74,13 @@ void ev_invoke_pending(EV_P)
 {
     while (loop->pending_mask) {
         int pri = 31 - __builtin_clz(loop->pending_mask);
-        int n = --loop->pending_cnt[pri];
+        struct ev__plevel *l = &loop->pq[pri];
+        int n = --l->cnt;
         if (!n)
             loop->pending_mask &= ~(1u << pri);
         /* Copy out: the callback may queue into this very slot. */
-        ev_watcher *w = loop->pendings[pri][n].w;
-        int revents = loop->pendings[pri][n].events;
+        ev_watcher *w = l->q[n].w;
+        int revents = l->q[n].events;
         if (EV__LIKELY(w != &loop->pending_dummy)) {
 #if EV_VERIFY >= 3
             ev_verify(EV_A);

@@ -158,6 +158,7 @@ void ev_periodic_start(EV_P_ ev_periodic *w) EV_NOEXCEPT
     if (EV__UNLIKELY(k >= loop->periodic_cap))
         loop->periodics = ev__heap_grow(loop->periodics, &loop->periodic_cap, k);
     ++loop->periodic_cnt;
+    loop->hooks |= EV__H_PERIODIC;
     ev__start(loop, (ev_watcher *)w, k);
     ev__heap_up_from(loop->periodics, k, w->at, (ev_watcher_time *)w);
 }

@@ -30,12 +30,12 @@ void ev_verify(EV_P) EV_NOEXCEPT
 {
     unsigned int mask = 0;
     for (int p = 0; p < EV__NUMPRI; ++p) {
-        CHECK(loop->pending_cnt[p] >= 0 && loop->pending_cnt[p] <= loop->pending_cap[p],
+        CHECK(loop->pq[p].cnt >= 0 && loop->pq[p].cnt <= loop->pq[p].cap,
               "pending count out of range");
-        if (loop->pending_cnt[p])
+        if (loop->pq[p].cnt)
             mask |= 1u << p;
-        for (int i = 0; i < loop->pending_cnt[p]; ++i) {
-            ev_watcher *w = loop->pendings[p][i].w;
+        for (int i = 0; i < loop->pq[p].cnt; ++i) {
+            ev_watcher *w = loop->pq[p].q[i].w;
             if (w != &loop->pending_dummy)
                 CHECK(w->pending == i + 1, "pending watcher's slot does not match");
         }
