@@ -52,22 +52,26 @@ INLINE = re.compile(
 )
 
 
-def inline(s):
-    """Converts inline Markdown to groff font escapes."""
+def inline(s, breakable=False):
+    """Converts inline Markdown to groff font escapes. breakable: let code break after `_`."""
     out = []
     pos = 0
     for m in INLINE.finditer(s):
         out.append(escape_text(s[pos:m.start()]))
         if m.group("code"):
-            out.append("\\fB" + code_text(m.group("codebody").strip()) + "\\fR")
+            # \: marks where a long identifier may break (narrow table columns).
+            code = code_text(m.group("codebody").strip())
+            if breakable:
+                code = code.replace("_", "_\\:")
+            out.append("\\fB" + code + "\\fR")
         elif m.group("bold") is not None:
-            out.append("\\fB" + inline(m.group("bold")) + "\\fR")
+            out.append("\\fB" + inline(m.group("bold"), breakable) + "\\fR")
         elif m.group("em") is not None:
-            out.append("\\fI" + inline(m.group("em")) + "\\fR")
+            out.append("\\fI" + inline(m.group("em"), breakable) + "\\fR")
         elif m.group("em2") is not None:
-            out.append("\\fI" + inline(m.group("em2")) + "\\fR")
+            out.append("\\fI" + inline(m.group("em2"), breakable) + "\\fR")
         elif m.group("ltext") is not None:
-            out.append(inline(m.group("ltext")))
+            out.append(inline(m.group("ltext"), breakable))
             url = m.group("lurl")
             if re.match(r"https?://", url):
                 out.append(" <" + escape_text(url) + ">")
@@ -132,10 +136,10 @@ class Converter:
         self.emit("allbox tab(@);")
         self.emit(" ".join(["lb"] * ncol))
         self.emit(" ".join(["lx"] * ncol) + ".")
-        self.emit("@".join("T{\n" + protect(inline(c)) + "\nT}" for c in header))
+        self.emit("@".join("T{\n.ad l\n" + protect(inline(c, True)) + "\nT}" for c in header))
         for r in body:
             r = (r + [""] * ncol)[:ncol]
-            self.emit("@".join("T{\n" + protect(inline(c)) + "\nT}" for c in r))
+            self.emit("@".join("T{\n.ad l\n" + protect(inline(c, True)) + "\nT}" for c in r))
         self.emit(".TE")
 
     def convert(self, text):
