@@ -6,6 +6,8 @@ set -u
 fail=0
 for page in "$@"; do
     name=$(basename "$page")
+    failed_before=$fail
+    fail=0
     warnings=$(groff -t -man -Tutf8 -ww -z "$page" 2>&1)
     if [[ -n "$warnings" ]]; then
         echo "FAIL $name: groff warnings:"
@@ -14,10 +16,10 @@ for page in "$@"; do
     fi
     head -2 "$page" | grep -q '^\.TH ' || { echo "FAIL $name: no .TH line"; fail=1; }
     for section in NAME SYNOPSIS DESCRIPTION; do
-        grep -q "^\.SH \"$section\"" "$page" || { echo "FAIL $name: no $section section"; fail=1; }
+        grep -Eq "^\.SH \"?$section\"?\$" "$page" || { echo "FAIL $name: no $section section"; fail=1; }
     done
     # whatis(1) wants "name \- summary" as the NAME section's text.
-    awk '/^\.SH "NAME"/{getline; print; exit}' "$page" | grep -q ' \\- ' ||
+    awk '/^\.SH "?NAME"?$/{getline; print; exit}' "$page" | grep -q ' \\- ' ||
         { echo "FAIL $name: the NAME line has no \\- separator"; fail=1; }
     # Rendered as a reader sees it, through man(1) when it is there, else groff alone.
     if command -v man >/dev/null 2>&1; then
@@ -34,5 +36,6 @@ for page in "$@"; do
         fail=1
     fi
     ((fail == 0)) && echo "ok   $name: $lines lines, no warnings"
+    ((fail |= failed_before))
 done
 exit $fail
