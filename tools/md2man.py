@@ -63,7 +63,7 @@ def inline(s, breakable=False):
             code = code_text(m.group("codebody").strip())
             if breakable:
                 code = code.replace("_", "_\\:")
-            out.append("\\fB" + code + "\\fR")
+            out.append("\\fB\\%" + code + "\\fR")  # \\%: never hyphenate code
         elif m.group("bold") is not None:
             out.append("\\fB" + inline(m.group("bold"), breakable) + "\\fR")
         elif m.group("em") is not None:
@@ -136,10 +136,10 @@ class Converter:
         self.emit("allbox tab(@);")
         self.emit(" ".join(["lb"] * ncol))
         self.emit(" ".join(["lx"] * ncol) + ".")
-        self.emit("@".join("T{\n.ad l\n" + protect(inline(c, True)) + "\nT}" for c in header))
+        self.emit("@".join("T{\n.ad l\n.nh\n" + protect(inline(c, True)) + "\nT}" for c in header))
         for r in body:
             r = (r + [""] * ncol)[:ncol]
-            self.emit("@".join("T{\n.ad l\n" + protect(inline(c, True)) + "\nT}" for c in r))
+            self.emit("@".join("T{\n.ad l\n.nh\n" + protect(inline(c, True)) + "\nT}" for c in r))
         self.emit(".TE")
 
     def convert(self, text):
@@ -256,6 +256,9 @@ def main():
         head.append("'\\\" t")
     head.append('.TH "%s" "%s" "" "%s" "%s"' % (args.name.upper(), args.section,
                                                 escape_text(args.source), escape_text(args.title)))
+    # Left-aligned, ragged right: long code words cannot be hyphenated, and justified lines
+    # around them would be stretched (and draw groff's "cannot adjust line" warning).
+    head.append(".ad l")
     # Tidy: a .PP right after a heading is redundant (and groff -ww does not mind either way).
     body = []
     for line in conv.out:
