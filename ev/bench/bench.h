@@ -125,8 +125,9 @@ static inline void bench_raise_nofile(long need)
 }
 
 /* n watched fds: non-blocking eventfds (one fd per watcher, so that N = 10000 fits a limit of
- * 20000 fds; the classic benchmark used pipes, two fds each). bench_poke makes one readable,
- * bench_drain reads it empty; both count as one "write" and one "read" of the benchmark. */
+ * 20000 fds; the classic benchmark used pipes, two fds each). In semaphore mode, like a pipe
+ * read one byte at a time: bench_poke adds one, bench_drain takes one, and the fd stays
+ * readable while pokes are left. */
 static inline int *bench_fds(int n)
 {
     int *fds = (int *)malloc(sizeof(int) * (size_t)n);
@@ -134,7 +135,7 @@ static inline int *bench_fds(int n)
         bench_die("malloc");
     bench_raise_nofile(n + 64L);
     for (int i = 0; i < n; i++)
-        if ((fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+        if ((fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC | EFD_SEMAPHORE)) < 0)
             bench_die("eventfd");
     return fds;
 }

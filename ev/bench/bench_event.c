@@ -152,7 +152,7 @@ static void ready(void)
     bench_poke(p[0]);
     event_set(&e, p[0], EV_READ | EV_PERSIST, ready_cb, &e);
     event_add(&e, NULL);
-    event_loop(EVLOOP_NONBLOCK);
+    event_loop(EVLOOP_ONCE | EVLOOP_NONBLOCK);
     iterations = 0;
     bench_begin();
     event_dispatch();
@@ -171,7 +171,7 @@ static void memory(void)
         event_set(&e[i], p[i], EV_READ | EV_PERSIST, classic_read_cb, NULL);
         event_add(&e[i], NULL);
     }
-    event_loop(EVLOOP_NONBLOCK);
+    event_loop(EVLOOP_ONCE | EVLOOP_NONBLOCK);
     long h1 = bench_heap_bytes();
     for (int i = 0; i < n; i++) {
         evtimer_set(&t[i], timer_cb, NULL);

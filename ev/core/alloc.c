@@ -70,12 +70,17 @@ void ev__fatal(const char *msg)
     abort();
 }
 
+/* Arrays double while small; from 64 KiB on they grow by an eighth, which
+ * keeps the slack (memory per watcher) small. Such blocks are mmapped by
+ * the C library, and realloc moves their pages without copying. */
 void *ev__grow(void *base, int *cap, int need, size_t elem)
 {
-    int n = *cap ? *cap : 4;
+    long n = *cap ? *cap : 4;
     while (n < need)
-        n *= 2;
+        n += (size_t)n * elem < 65536 ? n : n / 8;
+    if (n > 0x7fffffffL)
+        n = 0x7fffffffL;
     base = ev__realloc(base, (size_t)n * elem);
-    *cap = n;
+    *cap = (int)n;
     return base;
 }
