@@ -59,7 +59,8 @@ int ev__win32_socketpair(int fds[2])
     winsock_start();
     SOCKET lst = INVALID_SOCKET, a = INVALID_SOCKET, b = INVALID_SOCKET;
     struct sockaddr_in addr, mine, peer;
-    int len, err = EIO;
+    int len, ra, wb;
+    BOOL nodelay = TRUE;
 
     lst = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     if (lst == INVALID_SOCKET)
@@ -92,14 +93,13 @@ int ev__win32_socketpair(int fds[2])
     closesocket(lst);
     lst = INVALID_SOCKET;
     /* One-byte wake-ups go out at once. */
-    BOOL nodelay = TRUE;
     setsockopt(b, IPPROTO_TCP, TCP_NODELAY, (const char *)&nodelay, (int)sizeof nodelay);
 
-    int ra = wrap_socket(a);
+    ra = wrap_socket(a);
     if (ra < 0)
         goto fail;
     a = INVALID_SOCKET; /* now owned by ra */
-    int wb = wrap_socket(b);
+    wb = wrap_socket(b);
     if (wb < 0) {
         EV_WIN32_CLOSE_FD(ra);
         goto fail;
@@ -108,8 +108,8 @@ int ev__win32_socketpair(int fds[2])
     fds[1] = wb; /* write end: connected */
     return 0;
 
-fail:
-    err = wsa_to_errno(WSAGetLastError());
+fail:;
+    int err = wsa_to_errno(WSAGetLastError());
     if (lst != INVALID_SOCKET)
         closesocket(lst);
     if (a != INVALID_SOCKET)
