@@ -48,8 +48,12 @@ if x86_64-w64-mingw32-nm ev.o 2>/dev/null | grep -E ' U (pipe|fcntl|sigaction|si
     exit 1
 fi
 
-# The test program (it includes ev.c itself).
+# The test program (it includes ev.c itself): with the default fd hooks (C runtime fds wrapping
+# SOCKETs), and with an embedder's hooks that use the SOCKET itself as the fd.
 step "$CC" -std=c11 "${WARN[@]}" -O2 -Isrc src/win_prog.c -o win_prog.exe -lws2_32
+step "$CC" -std=c11 "${WARN[@]}" -O2 -Isrc '-DEV_FD_TO_WIN32_HANDLE(fd)=(fd)' \
+    '-DEV_WIN32_HANDLE_TO_FD(handle)=((int)(handle))' '-DEV_WIN32_CLOSE_FD(fd)=closesocket(fd)' \
+    src/win_prog.c -o win_prog_sockfd.exe -lws2_32
 
 if [[ ! -x "$WINE" ]]; then
     echo "FAIL: $WINE not found (Debian: wine64); the program was built but not run"
@@ -65,15 +69,20 @@ wineserver=$(dirname "$WINE")/wineserver
 stop_wine() { "$wineserver" -k >/dev/null 2>&1 || true; }
 trap stop_wine EXIT
 
-echo "--- wine64 win_prog.exe"
-set +e
-timeout 180 "$WINE" ./win_prog.exe >out.txt 2>err.txt
-rc=$?
-set -e
-cat out.txt
-if [[ $rc -ne 0 ]] || ! grep -q '^ALL OK' out.txt || grep -q '^not ok' out.txt; then
-    echo "FAIL: win_prog.exe exited with $rc under wine; its stderr:"
-    grep -v -e 'rundll32.exe' -e 'configuration in' -e 'created the configuration' err.txt || true
-    exit 1
-fi
+run() {
+    local exe=$1 rc
+    echo "--- wine64 $exe"
+    set +e
+    timeout 120 "$WINE" "./$exe" >out.txt 2>err.txt
+    rc=$?
+    set -e
+    cat out.txt
+    if [[ $rc -ne 0 ]] || ! grep -q '^ALL OK' out.txt || grep -q '^not ok' out.txt; then
+        echo "FAIL: $exe exited with $rc under wine; its stderr:"
+        grep -v -e 'rundll32.exe' -e 'configuration in' -e 'created the configuration' err.txt || true
+        exit 1
+    fi
+}
+run win_prog.exe
+run win_prog_sockfd.exe
 echo "PASS"

@@ -3,10 +3,12 @@
  * MinGW-w64, and run under wine when it is available. Prints "ok N - what" per check and
  * "ALL OK" at the end; exits 1 at the first failure.
  *
- * Covers: the backend set (select only), a timer, io watchers on a loopback socket pair
- * (C runtime fds wrapping SOCKETs), ev_async_send from another thread (CreateThread), ev_stat
- * polling, signals through raise(), ev_loop_fork and EVFLAG_FORKCHECK (accepted, no-ops),
- * ev_time and ev_sleep.
+ * Covers: the backend set (select only), a timer and a periodic, io watchers on loopback socket
+ * pairs (fds from the EV_WIN32_HANDLE_TO_FD hook; EV_READ, EV_WRITE, EV_ERROR for a closed fd,
+ * 100 pairs at once: more than winsock's default FD_SETSIZE), ev_async_send from another thread
+ * (CreateThread), ev_stat polling, signals through raise() (twice in a row, and from another
+ * thread while the loop blocks), ev_feed_signal, ev_loop_fork and EVFLAG_FORKCHECK (accepted,
+ * fork watchers run, nothing re-created), ev_time and ev_sleep.
  */
 #define EV_STANDALONE 1
 #include "ev.c"
@@ -19,6 +21,12 @@
 #include <windows.h>
 
 static int checks;
+
+/* The io fds are whatever the library's hooks say (ev_internal.h: C runtime fds by default;
+ * mingw_test.sh also builds with the SOCKET itself as the fd). */
+#define TO_FD(sock) EV_WIN32_HANDLE_TO_FD((intptr_t)(sock))
+#define TO_SOCKET(fd) ((SOCKET)EV_FD_TO_WIN32_HANDLE(fd))
+#define CLOSE_FD(fd) EV_WIN32_CLOSE_FD(fd)
 
 #define T_CHECK(cond, what)                                                                          \
     do {                                                                                           \
@@ -72,7 +80,8 @@ static void timer_cb(EV_P_ ev_timer *w, int revents)
 
 /* ---- io on a loopback TCP pair, as C runtime fds ---- */
 
-static void tcp_pair(int fds[2])
+/* A connected loopback TCP pair, non-blocking, as two fds: 0, or -1. */
+static int tcp_pair(int fds[2])
 {
     SOCKET lst = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     struct sockaddr_in a;
@@ -80,20 +89,22 @@ static void tcp_pair(int fds[2])
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     int len = (int)sizeof a;
-    T_CHECK(lst != INVALID_SOCKET && bind(lst, (struct sockaddr *)&a, len) == 0 &&
-              listen(lst, 1) == 0 && getsockname(lst, (struct sockaddr *)&a, &len) == 0,
-          "listening loopback socket");
+    if (lst == INVALID_SOCKET || bind(lst, (struct sockaddr *)&a, len) != 0 ||
+        listen(lst, 1) != 0 || getsockname(lst, (struct sockaddr *)&a, &len) != 0)
+        return -1;
     SOCKET c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    T_CHECK(connect(c, (struct sockaddr *)&a, (int)sizeof a) == 0, "connect");
+    if (c == INVALID_SOCKET || connect(c, (struct sockaddr *)&a, (int)sizeof a) != 0)
+        return -1;
     SOCKET s = accept(lst, NULL, NULL);
-    T_CHECK(s != INVALID_SOCKET, "accept");
     closesocket(lst);
+    if (s == INVALID_SOCKET)
+        return -1;
     u_long on = 1;
     ioctlsocket(s, FIONBIO, &on);
     ioctlsocket(c, FIONBIO, &on);
-    fds[0] = _open_osfhandle((intptr_t)s, 0);
-    fds[1] = _open_osfhandle((intptr_t)c, 0);
-    T_CHECK(fds[0] >= 0 && fds[1] >= 0, "sockets wrapped in C runtime fds");
+    fds[0] = TO_FD(s);
+    fds[1] = TO_FD(c);
+    return fds[0] >= 0 && fds[1] >= 0 ? 0 : -1;
 }
 
 static int read_events, write_events;
@@ -102,7 +113,7 @@ static char got[8];
 static void read_cb(EV_P_ ev_io *w, int revents)
 {
     read_events |= revents;
-    int n = recv((SOCKET)_get_osfhandle(w->fd), got, (int)sizeof got - 1, 0);
+    int n = recv(TO_SOCKET(w->fd), got, (int)sizeof got - 1, 0);
     if (n > 0)
         got[n] = 0;
     ev_io_stop(EV_A_ w);
@@ -118,6 +129,21 @@ static void err_cb(EV_P_ ev_io *w, int revents)
 {
     read_events |= revents;
     ev_io_stop(EV_A_ w);
+}
+
+/* ---- more sockets than winsock's default FD_SETSIZE (64) ---- */
+
+#define NPAIRS 100
+
+static int many_hit = -1, many_calls;
+
+static void many_cb(EV_P_ ev_io *w, int revents)
+{
+    ++many_calls;
+    many_hit = (int)(intptr_t)w->data;
+    char buf[8];
+    recv(TO_SOCKET(w->fd), buf, (int)sizeof buf, 0);
+    ev_break(EV_A_ EVBREAK_ALL);
 }
 
 /* ---- async from another thread ---- */
@@ -179,6 +205,24 @@ static void sig_cb(EV_P_ ev_signal *w, int revents)
         ev_signal_stop(EV_A_ w);
 }
 
+static DWORD WINAPI raise_thread(LPVOID arg)
+{
+    (void)arg;
+    Sleep(100); /* the loop is blocking in select() by now */
+    raise(SIGINT);
+    return 0;
+}
+
+/* ---- periodic ---- */
+
+static int periodic_calls;
+
+static void periodic_cb(EV_P_ ev_periodic *w, int revents)
+{
+    ++periodic_calls;
+    ev_periodic_stop(EV_A_ w);
+}
+
 static void raise_cb(EV_P_ ev_timer *w, int revents)
 {
     (void)w;
@@ -235,7 +279,7 @@ int main(void)
     WSADATA wsa;
     WSAStartup(MAKEWORD(2, 2), &wsa);
     int fds[2];
-    tcp_pair(fds);
+    T_CHECK(tcp_pair(fds) == 0, "loopback socket pair as fds");
     ev_io rw, ww;
     ev_io_init(&rw, read_cb, fds[0], EV_READ);
     ev_io_init(&ww, write_cb, fds[1], EV_WRITE);
@@ -243,7 +287,7 @@ int main(void)
     ev_run(loop, EVRUN_NOWAIT);
     T_CHECK(read_events == 0, "nothing to read yet");
     ev_io_start(loop, &ww);
-    T_CHECK(send((SOCKET)_get_osfhandle(fds[1]), "ping", 4, 0) == 4, "send");
+    T_CHECK(send(TO_SOCKET(fds[1]), "ping", 4, 0) == 4, "send");
     run_guarded(loop);
     T_CHECK(!guard_fired && read_events == EV_READ && strcmp(got, "ping") == 0,
           "io watcher gets EV_READ after a send, and reads the data");
@@ -254,7 +298,7 @@ int main(void)
     got[0] = 0;
     ev_io_init(&rw, read_cb, fds[0], EV_READ);
     ev_io_start(loop, &rw);
-    send((SOCKET)_get_osfhandle(fds[1]), "pong", 4, 0);
+    send(TO_SOCKET(fds[1]), "pong", 4, 0);
     run_guarded(loop);
     T_CHECK(!guard_fired && read_events == EV_READ && strcmp(got, "pong") == 0, "io watcher restarted");
 
@@ -263,11 +307,33 @@ int main(void)
     ev_io_init(&rw, err_cb, fds[0], EV_READ);
     ev_io_start(loop, &rw);
     ev_run(loop, EVRUN_NOWAIT);
-    _close(fds[0]);
+    CLOSE_FD(fds[0]);
     run_guarded(loop);
     T_CHECK(!guard_fired && (read_events & EV_ERROR) && !ev_is_active(&rw),
             "closed fd: EV_ERROR, watcher stopped");
-    _close(fds[1]);
+    CLOSE_FD(fds[1]);
+
+    /* 100 socket pairs: only the one written to is reported */
+    static int pfd[NPAIRS][2];
+    static ev_io pw[NPAIRS];
+    int made = 0;
+    while (made < NPAIRS && tcp_pair(pfd[made]) == 0)
+        ++made;
+    T_CHECK(made == NPAIRS, "100 socket pairs");
+    for (int i = 0; i < NPAIRS; ++i) {
+        ev_io_init(&pw[i], many_cb, pfd[i][0], EV_READ);
+        pw[i].data = (void *)(intptr_t)i;
+        ev_io_start(loop, &pw[i]);
+    }
+    send(TO_SOCKET(pfd[97][1]), "x", 1, 0);
+    run_guarded(loop);
+    T_CHECK(!guard_fired && many_calls == 1 && many_hit == 97,
+            "select() beyond 64 sockets reports the right one");
+    for (int i = 0; i < NPAIRS; ++i) {
+        ev_io_stop(loop, &pw[i]);
+        CLOSE_FD(pfd[i][0]);
+        CLOSE_FD(pfd[i][1]);
+    }
 
     /* async from a second thread, while the loop blocks */
     async_loop = loop;
@@ -309,6 +375,25 @@ int main(void)
     run_guarded(loop);
     T_CHECK(!guard_fired && sig_calls == 2, "raise(SIGINT) reaches the ev_signal watcher, twice");
     T_CHECK(signal(SIGINT, SIG_DFL) == SIG_DFL, "the stopped watcher restored SIG_DFL");
+
+    /* raise() in another thread while the loop blocks in select() */
+    sig_calls = 1; /* sig_cb stops the watcher at its second call */
+    ev_signal_start(loop, &sig);
+    th = CreateThread(NULL, 0, raise_thread, NULL, 0, NULL);
+    T_CHECK(th != NULL, "CreateThread (raise)");
+    run_guarded(loop);
+    WaitForSingleObject(th, INFINITE);
+    CloseHandle(th);
+    T_CHECK(!guard_fired && sig_calls == 2, "a signal raised in another thread wakes the loop");
+
+    /* periodic */
+    ev_periodic pe;
+    ev_now_update(loop);
+    ev_periodic_init(&pe, periodic_cb, ev_now(loop) + 0.1, 0., NULL);
+    ev_periodic_start(loop, &pe);
+    run_guarded(loop);
+    T_CHECK(!guard_fired && periodic_calls == 1 && ev_now(loop) >= pe.offset - 0.01,
+            "absolute periodic fires");
 
     /* ev_feed_signal, as from another thread */
     sig_calls = 0;
