@@ -43,7 +43,7 @@ void ev_invoke_pending(EV_P);
 #endif
 
 #ifdef _WIN32
-/* ==== Windows (MinGW-w64, MSVC): select() on winsock SOCKETs is the only backend. ====
+/* ==== Windows (MinGW-w64): select() on winsock SOCKETs is the only backend. ====
  * An io watcher's fd is a C runtime fd wrapping a SOCKET; the hooks below convert between them
  * (libev's names and defaults; an embedder may define its own). No fork, no child watchers,
  * signals through the C runtime's signal(), wake-ups through a loopback TCP pair, time from

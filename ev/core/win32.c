@@ -16,12 +16,10 @@
 
 static void winsock_start(void)
 {
-    /* WSAStartup counts its callers: a racing second call is harmless. */
-    static volatile LONG started;
-    if (!InterlockedCompareExchange(&started, 1, 0)) {
-        WSADATA wsa;
-        WSAStartup(MAKEWORD(2, 2), &wsa);
-    }
+    /* Once per wake-up pair (per loop): WSAStartup counts its callers, so this is cheap and
+     * safe from any thread, and winsock stays up as long as the process (no WSACleanup). */
+    WSADATA wsa;
+    WSAStartup(MAKEWORD(2, 2), &wsa);
 }
 
 static int wsa_to_errno(int wsa)
