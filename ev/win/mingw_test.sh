@@ -85,4 +85,23 @@ run() {
 }
 run win_prog.exe
 run win_prog_sockfd.exe
+
+# ev.c compiled on its own (ev.o above) and linked to a program that includes only ev.h.
+cat >linked.c <<'C'
+#include "ev.h"
+#include <stdio.h>
+static void cb(struct ev_loop *loop, ev_timer *w, int revents) { ev_break(loop, EVBREAK_ALL); }
+int main(void)
+{
+    struct ev_loop *loop = ev_default_loop(0);
+    ev_timer t;
+    ev_timer_init(&t, cb, 0.01, 0.);
+    ev_timer_start(loop, &t);
+    ev_run(loop, 0);
+    printf(ev_backend(loop) == EVBACKEND_SELECT ? "ALL OK\n" : "not ok - backend\n");
+    return 0;
+}
+C
+step "$CC" -std=c11 "${WARN[@]}" -Isrc linked.c ev.o -o linked.exe -lws2_32
+run linked.exe
 echo "PASS"
