@@ -2,7 +2,8 @@
 
 One table, BACKENDS, keyed by the //platforms config_settings: the backend sources (relative to
 ev/) and the EV_USE_* defines for that OS. ev_backend_srcs() and ev_backend_defines() turn it into
-select() dicts for //ev:core. "//conditions:default" is Linux's row.
+select() dicts for //ev:core. "//conditions:default" is Linux's row. A row may also name a
+platform-only core source (core/win32.c), which //ev:core's glob leaves out.
 """
 
 _KQUEUE_ROW = struct(
@@ -55,8 +56,13 @@ BACKENDS = {
             "EV_USE_SELECT=1",
         ],
     ),
+    # Windows: select on winsock SOCKETs (select_win32.c), and core/win32.c for the wake-up socket
+    # pair and the clocks; no poll, no fork, no child watchers.
     "//platforms:is_windows": struct(
-        srcs = ["backends/select.c"],
+        srcs = [
+            "backends/select_win32.c",
+            "core/win32.c",
+        ],
         defines = [
             "EV_USE_SELECT=1",
             "EV_SELECT_IS_WINSOCKET=1",

@@ -6,7 +6,7 @@
 A project copies ev.c and ev.h, compiles ev.c (or `#define EV_STANDALONE 1` + `#include "ev.c"`
 in one of its files) and includes ev.h elsewhere. The internal headers are inlined once, in the
 order given; `#include` lines that name them are dropped; each backend file is wrapped in its
-EV_USE_* switch so one ev.c serves every platform.
+EV_USE_* switch so one ev.c serves every platform (core/win32.c guards itself with _WIN32).
 """
 import os
 import re
@@ -17,7 +17,8 @@ BACKEND_SWITCH = {
     "epoll.c": "EV_USE_EPOLL",
     "iouring.c": "EV_USE_IOURING",
     "poll.c": "EV_USE_POLL",
-    "select.c": "EV_USE_SELECT",
+    "select.c": "EV_USE_SELECT && !EV_SELECT_IS_WINSOCKET",
+    "select_win32.c": "EV_USE_SELECT && EV_SELECT_IS_WINSOCKET",
     "kqueue.c": "EV_USE_KQUEUE",
     "port.c": "EV_USE_PORT",
 }

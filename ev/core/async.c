@@ -21,13 +21,17 @@
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
 #define XCHG(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
 
-static int cloexec_nonblock(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-        return -1;
-    return fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
+#ifdef _WIN32
+/* Windows: the channel is a loopback TCP pair of C runtime fds (win32.c, made by wake_open
+ * below), used with recv/send. Without fork it is never re-created (loop.c). */
+#define WAKE_READ(fd, buf, n) ev__win32_recv(fd, buf, (int)(n))
+#define WAKE_WRITE(fd, buf, n) ev__win32_send(fd, buf, (int)(n))
+#define WAKE_CLOSE(fd) EV_WIN32_CLOSE_FD(fd)
+#else
+#define WAKE_READ read
+#define WAKE_WRITE write
+#define WAKE_CLOSE close
+#endif
 
 static void wake_cb(EV_P_ ev_io *w, int revents)
 {
@@ -35,11 +39,11 @@ static void wake_cb(EV_P_ ev_io *w, int revents)
     if (revents & EV_READ) {
         if (loop->wake_rfd == loop->wake_wfd) {
             uint64_t v;
-            ssize_t r = read(loop->wake_rfd, &v, sizeof v);
+            ssize_t r = WAKE_READ(loop->wake_rfd, &v, sizeof v);
             (void)r;
         } else {
             char buf[64];
-            while (read(loop->wake_rfd, buf, sizeof buf) == (ssize_t)sizeof buf)
+            while (WAKE_READ(loop->wake_rfd, buf, sizeof buf) == (ssize_t)sizeof buf)
                 ;
         }
     }
@@ -49,6 +53,26 @@ static void wake_cb(EV_P_ ev_io *w, int revents)
 #endif
     if (LOAD(&loop->async_pending) && XCHG(&loop->async_pending, 0))
         ev__async_process(loop);
+}
+
+#ifdef _WIN32
+static int wake_open(struct ev_loop *loop)
+{
+    int p[2];
+    int r = ev__win32_socketpair(p);
+    if (r < 0)
+        return r;
+    loop->wake_rfd = p[0];
+    loop->wake_wfd = p[1];
+    return 0;
+}
+#else
+static int cloexec_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    return fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 static int wake_open(struct ev_loop *loop)
@@ -73,6 +97,7 @@ static int wake_open(struct ev_loop *loop)
     loop->wake_wfd = p[1];
     return 0;
 }
+#endif /* !_WIN32 */
 
 int ev__wake_init(struct ev_loop *loop)
 {
@@ -92,8 +117,8 @@ int ev__wake_init(struct ev_loop *loop)
 static void wake_close(struct ev_loop *loop)
 {
     if (loop->wake_wfd != loop->wake_rfd)
-        close(loop->wake_wfd);
-    close(loop->wake_rfd);
+        WAKE_CLOSE(loop->wake_wfd);
+    WAKE_CLOSE(loop->wake_rfd);
     loop->wake_rfd = loop->wake_wfd = -1;
 }
 
@@ -132,11 +157,11 @@ void ev__wake(struct ev_loop *loop, int *flag)
         int saved = errno;
         if (loop->wake_rfd == loop->wake_wfd) {
             uint64_t one = 1;
-            ssize_t r = write(loop->wake_wfd, &one, sizeof one);
+            ssize_t r = WAKE_WRITE(loop->wake_wfd, &one, sizeof one);
             (void)r;
         } else {
             /* A full pipe already wakes the loop: EAGAIN is fine. */
-            ssize_t r = write(loop->wake_wfd, "", 1);
+            ssize_t r = WAKE_WRITE(loop->wake_wfd, "", 1);
             (void)r;
         }
         errno = saved;

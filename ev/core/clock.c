@@ -13,6 +13,7 @@
  * the wall clock jump without root. Not declared in any public header. */
 double ev__test_wall_offset;
 
+#ifndef _WIN32 /* Windows: ev_time, ev__mono and ev_sleep are in win32.c */
 static inline ev_tstamp ts_to_tstamp(const struct timespec *ts)
 {
     return (ev_tstamp)ts->tv_sec + (ev_tstamp)ts->tv_nsec * 1e-9;
@@ -48,6 +49,7 @@ void ev_sleep(ev_tstamp delay) EV_NOEXCEPT
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ; /* sleep the rest */
 }
+#endif /* !_WIN32 */
 
 static void resync(struct ev_loop *loop)
 {

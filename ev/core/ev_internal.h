@@ -42,6 +42,39 @@
 void ev_invoke_pending(EV_P);
 #endif
 
+#ifdef _WIN32
+/* ==== Windows (MinGW-w64): select() on winsock SOCKETs is the only backend. ====
+ * An io watcher's fd is a C runtime fd wrapping a SOCKET; the hooks below convert between them
+ * (libev's names and defaults; an embedder may define its own). No fork, no child watchers,
+ * signals through the C runtime's signal(), wake-ups through a loopback TCP pair, time from
+ * QueryPerformanceCounter: win32.c. The POSIX paths below are unchanged by this block. */
+#ifndef EV_USE_POLL
+#define EV_USE_POLL 0 /* no poll(); WSAPoll is not used (as libev) */
+#endif
+#ifndef EV_SELECT_IS_WINSOCKET
+#define EV_SELECT_IS_WINSOCKET 1
+#endif
+#ifndef FD_SETSIZE
+#define FD_SETSIZE 2048 /* only for an embedder's FD_* macros: select_win32.c sizes its own sets */
+#endif
+#include <winsock2.h>
+#include <io.h>
+#ifndef EV_FD_TO_WIN32_HANDLE
+#define EV_FD_TO_WIN32_HANDLE(fd) _get_osfhandle(fd)
+#endif
+#ifndef EV_WIN32_HANDLE_TO_FD
+#define EV_WIN32_HANDLE_TO_FD(handle) _open_osfhandle(handle, 0)
+#endif
+#ifndef EV_WIN32_CLOSE_FD
+#define EV_WIN32_CLOSE_FD(fd) _close(fd)
+#endif
+/* win32.c: a connected, non-blocking loopback TCP pair as two C runtime fds (0, or -errno);
+ * recv/send on such an fd (WSAGetLastError and errno preserved by send). */
+int ev__win32_socketpair(int fds[2]);
+int ev__win32_recv(int fd, void *buf, int len);
+int ev__win32_send(int fd, const void *buf, int len);
+#endif /* _WIN32 */
+
 /* Defaults for the EV_USE_* switches when the build did not set them. */
 #ifndef EV_USE_MONOTONIC
 #define EV_USE_MONOTONIC 1 /* timers on CLOCK_MONOTONIC; 0: on the wall clock */
@@ -95,6 +128,9 @@ void ev_invoke_pending(EV_P);
 #endif
 #ifndef EV_USE_INOTIFY
 #define EV_USE_INOTIFY 0
+#endif
+#ifndef EV_SELECT_IS_WINSOCKET
+#define EV_SELECT_IS_WINSOCKET 0
 #endif
 
 #include <stddef.h>
@@ -233,7 +269,9 @@ struct ev_loop {
 #if EV_SIGNAL_ENABLE
     int sigfd; /* signalfd, or -1 */
     ev_io sigfd_w;
+#if EV_USE_SIGNALFD
     sigset_t sigfd_set;
+#endif
 #endif
 
 #if EV_STAT_ENABLE

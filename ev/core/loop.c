@@ -48,10 +48,17 @@ int ev_version_minor(void) EV_NOEXCEPT
 
 static unsigned int effective_flags(unsigned int flags)
 {
+#ifdef _WIN32
+    /* Windows: no fork (EVFLAG_FORKCHECK is ignored), no setuid programs. */
+    flags &= ~(unsigned int)EVFLAG_FORKCHECK;
+    if (flags & EVFLAG_NOENV)
+        return flags;
+#else
     if (flags & EVFLAG_NOENV)
         return flags;
     if (getuid() != geteuid() || getgid() != getegid())
         return flags; /* never trust the environment of a setuid program */
+#endif
     const char *env = getenv("LIBEV_FLAGS");
     if (!env)
         return flags;
@@ -199,6 +206,7 @@ static void loop_reinit_after_fork(struct ev_loop *loop)
 {
     loop->postfork = 0;
     ev__hook(loop, EV__H_FORK, loop->flags & EVFLAG_FORKCHECK);
+#ifndef _WIN32 /* Windows has no fork: ev_loop_fork runs the fork watchers, the kernel state stays */
     loop->curpid = getpid();
     /* Internal fds first: their watchers then name the new files when the
      * backend registers every wanted fd again, so the new kernel set never
@@ -215,6 +223,7 @@ static void loop_reinit_after_fork(struct ev_loop *loop)
 #endif
     if (loop->backend->fork(loop) < 0)
         ev__syserr("(libev) cannot re-create the backend after fork");
+#endif
 }
 
 unsigned int ev_backend(EV_P) EV_NOEXCEPT

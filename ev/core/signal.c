@@ -65,6 +65,9 @@ static void report_signal(int signum)
 
 static void signal_handler(int signum)
 {
+#ifdef _WIN32
+    signal(signum, signal_handler); /* the C runtime reset it to SIG_DFL before calling us */
+#endif
     int saved = errno; /* the interrupted code may be about to read errno */
     report_signal(signum);
     errno = saved;
@@ -106,6 +109,7 @@ void ev__signals_process(struct ev_loop *loop)
     }
 }
 
+#ifndef _WIN32 /* no signal mask on Windows */
 static void mask_signal(int how, int signum)
 {
     sigset_t set;
@@ -113,6 +117,7 @@ static void mask_signal(int how, int signum)
     sigaddset(&set, signum);
     sigprocmask(how, &set, NULL);
 }
+#endif
 
 #if EV_USE_SIGNALFD
 static void sigfd_cb(EV_P_ ev_io *w, int revents)
@@ -198,6 +203,20 @@ static void sigfd_del(struct ev_loop *loop, int signum)
 }
 #endif
 
+#ifdef _WIN32
+/* Windows: the C runtime's signal() (SIGINT, SIGTERM, SIGBREAK, SIGABRT, ... raised by raise()
+ * or the console); no sigaction, no mask. */
+static void handler_install(struct ev_loop *loop, int signum)
+{
+    (void)loop;
+    signal(signum, signal_handler);
+}
+
+static void handler_remove(int signum)
+{
+    signal(signum, SIG_DFL);
+}
+#else
 static void handler_install(struct ev_loop *loop, int signum)
 {
     struct sigaction sa;
@@ -210,6 +229,16 @@ static void handler_install(struct ev_loop *loop, int signum)
     if (!(loop->flags & EVFLAG_NOSIGMASK))
         mask_signal(SIG_UNBLOCK, signum);
 }
+
+static void handler_remove(int signum)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(signum, &sa, NULL);
+}
+#endif /* !_WIN32 */
 
 /* The first watcher of signum in loop: make the signal reach the loop. */
 static void signal_acquire(struct ev_loop *loop, int signum)
@@ -234,11 +263,7 @@ static void signal_release(struct ev_loop *loop, int signum)
         return;
     }
 #endif
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sigaction(signum, &sa, NULL);
+    handler_remove(signum);
 }
 
 void ev_signal_start(EV_P_ ev_signal *w) EV_NOEXCEPT

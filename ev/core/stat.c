@@ -38,6 +38,24 @@
 
 static void stat_timer_cb(EV_P_ ev_timer *t, int revents);
 
+#ifdef _WIN32
+/* Windows: ev_statdata is struct _stati64 (no lstat, no inotify: every watcher polls), and its
+ * times are whole seconds. */
+#define lstat(path, buf) _stati64(path, buf)
+#define TIMES_DIFFER(a, b)                                                                         \
+    ((a)->st_atime != (b)->st_atime || (a)->st_mtime != (b)->st_mtime ||                           \
+     (a)->st_ctime != (b)->st_ctime)
+#else
+static int ts_differ(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec != b->tv_sec || a->tv_nsec != b->tv_nsec;
+}
+
+#define TIMES_DIFFER(a, b)                                                                         \
+    (ts_differ(&(a)->st_atim, &(b)->st_atim) || ts_differ(&(a)->st_mtim, &(b)->st_mtim) ||         \
+     ts_differ(&(a)->st_ctim, &(b)->st_ctim))
+#endif
+
 void ev_stat_stat(EV_P_ ev_stat *w) EV_NOEXCEPT
 {
     (void)loop;
@@ -48,20 +66,13 @@ void ev_stat_stat(EV_P_ ev_stat *w) EV_NOEXCEPT
     }
 }
 
-static int ts_differ(const struct timespec *a, const struct timespec *b)
-{
-    return a->tv_sec != b->tv_sec || a->tv_nsec != b->tv_nsec;
-}
-
 /* Nanoseconds are compared too (libev 4.33 compares whole seconds and so
  * misses a same-size edit within the second of the previous one). */
 static int attr_differ(const ev_statdata *a, const ev_statdata *b)
 {
     return a->st_dev != b->st_dev || a->st_ino != b->st_ino || a->st_mode != b->st_mode ||
            a->st_nlink != b->st_nlink || a->st_uid != b->st_uid || a->st_gid != b->st_gid ||
-           a->st_rdev != b->st_rdev || a->st_size != b->st_size ||
-           ts_differ(&a->st_atim, &b->st_atim) || ts_differ(&a->st_mtim, &b->st_mtim) ||
-           ts_differ(&a->st_ctim, &b->st_ctim);
+           a->st_rdev != b->st_rdev || a->st_size != b->st_size || TIMES_DIFFER(a, b);
 }
 
 /* Re-stats w and queues EV_STAT if anything changed. prev is only replaced
