@@ -49,10 +49,10 @@ static struct {
     ev_signal sigint_w, sigterm_w;
 } srv;
 
-static void note(const char *fmt, unsigned long id, const char *what)
+static void note(unsigned long id, const char *what)
 {
     if (!srv.quiet) {
-        printf(fmt, id, what);
+        printf("connection %lu %s\n", id, what);
         fflush(stdout);
     }
 }
@@ -68,7 +68,9 @@ static void conn_close(struct ev_loop *loop, struct conn *c, const char *why)
         srv.conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    note("connection %lu closed (%s)\n", c->id, why);
+    char what[128];
+    snprintf(what, sizeof what, "closed (%s)", why);
+    note(c->id, what);
     free(c);
 }
 
@@ -143,7 +145,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
     if (c->next)
         c->next->prev = c;
     srv.conns = c;
-    note("connection %lu opened%s\n", c->id, "");
+    note(c->id, "opened");
 }
 
 static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
