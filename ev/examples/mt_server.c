@@ -1,13 +1,17 @@
 /*
  * mt_server.c - a multi-threaded TCP echo server: one event loop per thread.
  *
- *   mt_server [-a address] [-p port] [-w workers] [-q]
+ *   mt_server [-a address] [-p port] [-w workers] [-r] [-q]
  *
  * The main thread runs the default loop with the listening socket and the signal watchers. It
  * accepts connections and hands each one, round robin, to a worker thread: the fd goes into the
  * worker's queue (a mutex-protected list) and ev_async_send wakes the worker's loop, which was
  * made with ev_loop_new and is touched by no other thread. The worker's async callback takes the
  * fds out of the queue and serves them (echo, with back-pressure).
+ *
+ * With -r (Linux, BSD) there is no acceptor: every worker has a listening socket of its own on the
+ * same port (SO_REUSEPORT), and the kernel spreads the connections over them. The main thread
+ * keeps only the signal watchers; ev_async is then used only for the request to quit.
  *
  * Prints "listening on <address> port <n>", then "worker <k>: connection <n>" for every
  * connection a worker takes on (unless -q). SIGINT or SIGTERM: the acceptor stops, asks every
@@ -45,6 +49,7 @@ struct worker {
     pthread_t thread;
     struct ev_loop *loop;
     ev_async wake;
+    ev_io accept; /* -r: the worker's own listening socket */
     struct conn *conns;
     unsigned long served;
     /* Shared with the acceptor, under mu: */
@@ -151,11 +156,24 @@ static void wake_cb(struct ev_loop *loop, ev_async *w, int revents)
         list = next;
     }
     if (quit) {
+        if (ev_is_active(&wk->accept)) {
+            ev_io_stop(loop, &wk->accept);
+            close(wk->accept.fd);
+        }
         while (wk->conns)
             conn_close(wk, wk->conns);
         ev_async_stop(loop, &wk->wake);
         ev_break(loop, EVBREAK_ALL);
     }
+}
+
+/* -r: a connection on the worker's own listening socket. */
+static void worker_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)revents;
+    int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0)
+        serve(ev_userdata(loop), fd);
 }
 
 static void *worker_main(void *arg)
@@ -221,22 +239,51 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
     ev_break(loop, EVBREAK_ALL);
 }
 
+/* A listening socket on addr; fills in the port the kernel chose. -1 (and a message) on error. */
+static int listen_on(struct sockaddr_in *addr, int reuseport)
+{
+    int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    socklen_t len = sizeof *addr;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
+        perror("mt_server: socket");
+        return -1;
+    }
+    if (reuseport) {
+#ifdef SO_REUSEPORT
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+            perror("mt_server: SO_REUSEPORT");
+            return -1;
+        }
+#else
+        fprintf(stderr, "mt_server: no SO_REUSEPORT on this system\n");
+        return -1;
+#endif
+    }
+    if (bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0 || listen(fd, 128) < 0 ||
+        getsockname(fd, (struct sockaddr *)addr, &len) < 0) {
+        perror("mt_server: bind/listen");
+        return -1;
+    }
+    return fd;
+}
+
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s [-a address] [-p port] [-w workers] [-q]\n", prog);
+    fprintf(stderr, "usage: %s [-a address] [-p port] [-w workers] [-r] [-q]\n", prog);
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     const char *address = "127.0.0.1";
-    int port = 0, opt;
+    int port = 0, opt, reuseport = 0;
     nworkers = 4;
-    while ((opt = getopt(argc, argv, "a:p:w:q")) != -1) {
+    while ((opt = getopt(argc, argv, "a:p:w:rq")) != -1) {
         switch (opt) {
         case 'a': address = optarg; break;
         case 'p': port = atoi(optarg); break;
         case 'w': nworkers = atoi(optarg); break;
+        case 'r': reuseport = 1; break;
         case 'q': quiet = 1; break;
         default: usage(argv[0]);
         }
@@ -252,14 +299,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "mt_server: bad IPv4 address %s\n", address);
         return 2;
     }
-    int one = 1, lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    socklen_t len = sizeof addr;
-    if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-        bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(lfd, 128) < 0 ||
-        getsockname(lfd, (struct sockaddr *)&addr, &len) < 0) {
-        perror("mt_server");
+    /* The listening socket: the acceptor's, or with -r worker 0's (the others then bind the
+     * port it got). */
+    int lfd = listen_on(&addr, reuseport);
+    if (lfd < 0)
         return 1;
-    }
 
     /* The default loop and its signal watchers come first, so that the worker threads inherit
      * the signal mask the library set up (it blocks the signals when it reads them from a
@@ -288,6 +332,15 @@ int main(int argc, char **argv)
         ev_set_userdata(wk->loop, wk);
         ev_async_init(&wk->wake, wake_cb);
         ev_async_start(wk->loop, &wk->wake);
+        ev_init(&wk->accept, worker_accept_cb);
+        if (reuseport) {
+            /* Set up before the thread starts: pthread_create orders it before the thread. */
+            int fd = i == 0 ? lfd : listen_on(&addr, 1);
+            if (fd < 0)
+                return 1;
+            ev_io_set(&wk->accept, fd, EV_READ);
+            ev_io_start(wk->loop, &wk->accept);
+        }
         int err = pthread_create(&wk->thread, NULL, worker_main, wk);
         if (err) {
             fprintf(stderr, "mt_server: pthread_create: %s\n", strerror(err));
@@ -295,9 +348,12 @@ int main(int argc, char **argv)
         }
     }
 
-    ev_io_init(&accept_w, accept_cb, lfd, EV_READ);
-    ev_io_start(loop, &accept_w);
-    printf("listening on %s port %d with %d workers\n", address, ntohs(addr.sin_port), nworkers);
+    if (!reuseport) {
+        ev_io_init(&accept_w, accept_cb, lfd, EV_READ);
+        ev_io_start(loop, &accept_w);
+    }
+    printf("listening on %s port %d with %d workers%s\n", address, ntohs(addr.sin_port), nworkers,
+           reuseport ? " (SO_REUSEPORT)" : "");
     fflush(stdout);
     ev_run(loop, 0);
 
@@ -306,7 +362,8 @@ int main(int argc, char **argv)
         pthread_mutex_destroy(&workers[i].mu);
     }
     free(workers);
-    close(lfd);
+    if (!reuseport)
+        close(lfd); /* with -r worker 0 closed it */
     ev_loop_destroy(loop);
     printf("bye\n");
     return 0;
