@@ -5,7 +5,7 @@
 . "$1" # lib.sh
 sup=$(readlink -f "$2")
 
-start false_cmd "$sup" -b 0.05 -m 0.15 -n 4 -- false
+start false_cmd "$sup" -b 0.05 -m 0.15 -s 1000 -n 4 -- false
 expect_exit "$LAST_PID" 1
 out="$WORK/false_cmd.out"
 [[ $(count_lines "$out" '^started pid [0-9]+ \(run [0-9]+\)$') -eq 5 ]] || fail "false: 5 runs expected"
