@@ -15,7 +15,7 @@ variant() {
     printf '%s\n' "$@" >"$name.h"
     n=$((n + 1))
     if ! gcc -std=gnu11 -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-function \
-        -I. -DEV_STANDALONE=1 -include "$name.h" -o "$name" variant_prog.c -lpthread \
+        -I. -DEV_STANDALONE=1 -include "$name.h" -o "$name" variant_prog.c -lpthread -lm \
         2>"$name.err"; then
         echo "FAIL $name: does not compile"
         head -5 "$name.err"
@@ -51,6 +51,10 @@ variant poll_only '#define EV_USE_EPOLL 0' '#define EV_USE_IOURING 0' '#define E
 variant no_linux_fds '#define EV_USE_EVENTFD 0' '#define EV_USE_SIGNALFD 0' \
     '#define EV_USE_TIMERFD 0' '#define EV_USE_INOTIFY 0'
 variant no_monotonic '#define EV_USE_MONOTONIC 0'
+# Without clock_gettime and nanosleep (gettimeofday, select), and with libm's floor.
+variant no_clock_gettime '#define EV_USE_MONOTONIC 0' '#define EV_USE_REALTIME 0' \
+    '#define EV_USE_NANOSLEEP 0' '#define VARIANT_CHECK ev_sleep(0.001)'
+variant libm_floor '#define EV_USE_FLOOR 1'
 # EV_H: the public header under another name; EV_CONFIG_H: an autoconf-style config header
 # (no EV_STANDALONE), which here turns off signalfd and inotify.
 cp ev.h my_ev.h
@@ -60,5 +64,19 @@ variant ev_h_config_h '#undef EV_STANDALONE' '#define EV_H "my_ev.h"' '#define E
 printf '#define HAVE_PLAIN_CONFIG 1\n' >config.h
 variant config_h '#undef EV_STANDALONE' \
     '#define VARIANT_CHECK _Static_assert(HAVE_PLAIN_CONFIG, "config.h read without EV_STANDALONE")'
+# An autoconf config.h (libev.m4's HAVE_* symbols, no EV_STANDALONE) decides the EV_USE_*
+# defaults: here a system with poll but without epoll, eventfd or inotify.
+printf '%s\n' '#define HAVE_POLL 1' '#define HAVE_POLL_H 1' '#define HAVE_SELECT 1' \
+    '#define HAVE_SYS_SELECT_H 1' '#define HAVE_CLOCK_GETTIME 1' '#define HAVE_NANOSLEEP 1' \
+    '#define HAVE_SIGNALFD 1' '#define HAVE_SYS_SIGNALFD_H 1' >autoconf_config.h
+variant have_config '#undef EV_STANDALONE' '#define EV_CONFIG_H "autoconf_config.h"' \
+    '#define VARIANT_CHECK _Static_assert(EV_USE_POLL && EV_USE_SELECT && EV_USE_SIGNALFD && !EV_USE_EPOLL && !EV_USE_EVENTFD && !EV_USE_INOTIFY && !EV_USE_TIMERFD && !EV_USE_FLOOR && EV_USE_MONOTONIC, "EV_USE_* from HAVE_*")'
+# ... where an explicit EV_USE_* still wins, and a config.h without the I/O probes (variant
+# config_h above) keeps the built-in defaults.
+variant have_config_override '#undef EV_STANDALONE' '#define EV_CONFIG_H "autoconf_config.h"' \
+    '#define EV_USE_POLL 0' \
+    '#define VARIANT_CHECK _Static_assert(!EV_USE_POLL && EV_USE_SELECT, "explicit EV_USE_POLL")'
+variant config_h_defaults '#undef EV_STANDALONE' \
+    '#define VARIANT_CHECK _Static_assert(EV_USE_EPOLL && EV_USE_EVENTFD, "built-in defaults")'
 echo "$n variants"
 exit $fail

@@ -8,6 +8,12 @@
 
 #include <errno.h>
 #include <time.h>
+#if !EV_USE_REALTIME
+#include <sys/time.h> /* gettimeofday */
+#endif
+#if !EV_USE_NANOSLEEP
+#include <sys/select.h>
+#endif
 
 /* Test-only: an offset added to every wall-clock reading, so tests can make
  * the wall clock jump without root. Not declared in any public header. */
@@ -19,28 +25,41 @@ static inline ev_tstamp ts_to_tstamp(const struct timespec *ts)
     return (ev_tstamp)ts->tv_sec + (ev_tstamp)ts->tv_nsec * 1e-9;
 }
 
-ev_tstamp ev_time(void) EV_NOEXCEPT
+/* The wall clock without the test offset. */
+static ev_tstamp wall_clock(void)
 {
+#if EV_USE_REALTIME
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return ts_to_tstamp(&ts) + ev__test_wall_offset;
+    return ts_to_tstamp(&ts);
+#else
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (ev_tstamp)tv.tv_sec + (ev_tstamp)tv.tv_usec * 1e-6;
+#endif
+}
+
+ev_tstamp ev_time(void) EV_NOEXCEPT
+{
+    return wall_clock() + ev__test_wall_offset;
 }
 
 ev_tstamp ev__mono(void)
 {
-    struct timespec ts;
 #if EV_USE_MONOTONIC
+    struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-#else
-    clock_gettime(CLOCK_REALTIME, &ts); /* wall-clock steps then move timers too, as in libev */
-#endif
     return ts_to_tstamp(&ts);
+#else
+    return wall_clock(); /* wall-clock steps then move timers too, as in libev */
+#endif
 }
 
 void ev_sleep(ev_tstamp delay) EV_NOEXCEPT
 {
     if (delay <= 0.)
         return;
+#if EV_USE_NANOSLEEP
     struct timespec ts;
     ts.tv_sec = (time_t)delay;
     ts.tv_nsec = (long)((delay - (ev_tstamp)ts.tv_sec) * 1e9);
@@ -48,6 +67,16 @@ void ev_sleep(ev_tstamp delay) EV_NOEXCEPT
         ts.tv_nsec = 999999999L;
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ; /* sleep the rest */
+#else
+    /* select with no fds: Linux updates tv to the time not slept, elsewhere a signal cuts the
+     * sleep short, as nanosleep-less libev's does. */
+    struct timeval tv;
+    tv.tv_sec = (time_t)delay;
+    tv.tv_usec = (long)((delay - (ev_tstamp)tv.tv_sec) * 1e6);
+    if (tv.tv_usec >= 1000000L)
+        tv.tv_usec = 999999L;
+    select(0, NULL, NULL, NULL, &tv);
+#endif
 }
 #endif /* !_WIN32 */
 

@@ -75,7 +75,127 @@ int ev__win32_recv(int fd, void *buf, int len);
 int ev__win32_send(int fd, const void *buf, int len);
 #endif /* _WIN32 */
 
+/* Without EV_STANDALONE, the HAVE_* results of an autoconf configure (ev/autoconf/libev.m4)
+ * decide the EV_USE_* switches the build did not set, as in libev: a facility is used when both
+ * its header and its function were found. This applies when the configuration header holds the
+ * results of the I/O multiplexing probes (at least one of HAVE_SELECT, HAVE_POLL, HAVE_EPOLL_CTL,
+ * HAVE_KQUEUE, HAVE_PORT_CREATE is defined: libev.m4 always defines one on a real system); a
+ * config.h that has none of them is someone else's, and the built-in defaults below apply. */
+#if !defined(EV_STANDALONE) &&                                                                    \
+    (defined(HAVE_SELECT) || defined(HAVE_POLL) || defined(HAVE_EPOLL_CTL) ||                    \
+     defined(HAVE_KQUEUE) || defined(HAVE_PORT_CREATE))
+#ifndef EV_USE_SELECT
+#if defined(HAVE_SELECT) && defined(HAVE_SYS_SELECT_H)
+#define EV_USE_SELECT 1
+#else
+#define EV_USE_SELECT 0
+#endif
+#endif
+#ifndef EV_USE_POLL
+#if defined(HAVE_POLL) && defined(HAVE_POLL_H)
+#define EV_USE_POLL 1
+#else
+#define EV_USE_POLL 0
+#endif
+#endif
+#ifndef EV_USE_EPOLL
+#if defined(HAVE_EPOLL_CTL) && defined(HAVE_SYS_EPOLL_H)
+#define EV_USE_EPOLL 1
+#else
+#define EV_USE_EPOLL 0
+#endif
+#endif
+#ifndef EV_USE_IOURING /* raw system calls: the kernel's header is all it needs */
+#if defined(HAVE_LINUX_IO_URING_H) && defined(HAVE_SYS_MMAN_H)
+#define EV_USE_IOURING 1
+#else
+#define EV_USE_IOURING 0
+#endif
+#endif
+#ifndef EV_USE_KQUEUE
+#if defined(HAVE_KQUEUE) && defined(HAVE_SYS_EVENT_H)
+#define EV_USE_KQUEUE 1
+#else
+#define EV_USE_KQUEUE 0
+#endif
+#endif
+#ifndef EV_USE_PORT
+#if defined(HAVE_PORT_CREATE) && defined(HAVE_PORT_H)
+#define EV_USE_PORT 1
+#else
+#define EV_USE_PORT 0
+#endif
+#endif
+#ifndef EV_USE_EVENTFD
+#if defined(HAVE_EVENTFD) && defined(HAVE_SYS_EVENTFD_H)
+#define EV_USE_EVENTFD 1
+#else
+#define EV_USE_EVENTFD 0
+#endif
+#endif
+#ifndef EV_USE_SIGNALFD
+#if defined(HAVE_SIGNALFD) && defined(HAVE_SYS_SIGNALFD_H)
+#define EV_USE_SIGNALFD 1
+#else
+#define EV_USE_SIGNALFD 0
+#endif
+#endif
+#ifndef EV_USE_TIMERFD
+#if defined(HAVE_TIMERFD_CREATE) && defined(HAVE_SYS_TIMERFD_H)
+#define EV_USE_TIMERFD 1
+#else
+#define EV_USE_TIMERFD 0
+#endif
+#endif
+#ifndef EV_USE_INOTIFY
+#if defined(HAVE_INOTIFY_INIT) && defined(HAVE_SYS_INOTIFY_H)
+#define EV_USE_INOTIFY 1
+#else
+#define EV_USE_INOTIFY 0
+#endif
+#endif
+/* Time: clock_gettime (maybe found in -lrt) for both clocks, else gettimeofday and no monotonic
+ * clock; nanosleep for ev_sleep, else select; floor from -lm if found, else the library's own. */
+#ifndef EV_USE_MONOTONIC
+#ifdef HAVE_CLOCK_GETTIME
+#define EV_USE_MONOTONIC 1
+#else
+#define EV_USE_MONOTONIC 0
+#endif
+#endif
+#ifndef EV_USE_REALTIME
+#ifdef HAVE_CLOCK_GETTIME
+#define EV_USE_REALTIME 1
+#else
+#define EV_USE_REALTIME 0
+#endif
+#endif
+#ifndef EV_USE_NANOSLEEP
+#ifdef HAVE_NANOSLEEP
+#define EV_USE_NANOSLEEP 1
+#else
+#define EV_USE_NANOSLEEP 0
+#endif
+#endif
+#ifndef EV_USE_FLOOR
+#ifdef HAVE_FLOOR
+#define EV_USE_FLOOR 1
+#else
+#define EV_USE_FLOOR 0
+#endif
+#endif
+#endif /* autoconf results */
+
 /* Defaults for the EV_USE_* switches when the build did not set them. */
+#ifndef EV_USE_REALTIME
+#define EV_USE_REALTIME 1 /* ev_time() from clock_gettime(CLOCK_REALTIME); 0: gettimeofday */
+#endif
+#ifndef EV_USE_NANOSLEEP
+#define EV_USE_NANOSLEEP 1 /* ev_sleep() with nanosleep; 0: with select */
+#endif
+#ifndef EV_USE_FLOOR
+#define EV_USE_FLOOR 0 /* 1: floor() from libm; 0: the library's own, libc suffices */
+#endif
 #ifndef EV_USE_MONOTONIC
 #define EV_USE_MONOTONIC 1 /* timers on CLOCK_MONOTONIC; 0: on the wall clock */
 #endif

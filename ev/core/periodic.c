@@ -20,6 +20,10 @@
 #define PERIODIC_END(loop) ((loop)->periodic_cnt + EV__HEAP0)
 #define MIN_INTERVAL (1. / 8192.) /* keeps offset + N * interval exact enough */
 
+#if EV_USE_FLOOR
+#include <math.h>
+#define floor_ floor
+#else
 /* floor() without libm, so the shared library needs nothing but libc (as libev.so.4).
  * Beyond 2^52 every double is an integer already. */
 static ev_tstamp floor_(ev_tstamp x)
@@ -29,6 +33,7 @@ static ev_tstamp floor_(ev_tstamp x)
     ev_tstamp t = (ev_tstamp)(long long)x;
     return t > x ? t - 1. : t;
 }
+#endif
 
 /* The next offset + N * interval strictly after now. */
 static void periodic_recalc(struct ev_loop *loop, ev_periodic *w)
