@@ -215,10 +215,13 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
  * that returned something (out of line, so that an empty wait is cheap). */
 static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state *s, int n)
 {
+    /* Nothing here reallocates either array (callbacks run later). */
+    struct epoll_event *events = s->events;
+    struct ev__fd *fds = loop->fds;
     for (int i = 0; i < n; ++i) {
-        struct epoll_event *e = &s->events[i];
+        struct epoll_event *e = &events[i];
         int fd = (int)(uint32_t)e->data.u64;
-        struct ev__fd *f = &loop->fds[fd];
+        struct ev__fd *f = &fds[fd];
         int got = epoll_to_ev[e->events & 31];
         if (EV__UNLIKELY((uint32_t)(e->data.u64 >> 32) != f->gen)) {
             if ((uint32_t)(e->data.u64 >> 32) != (f->gen & GEN_MASK)) {
@@ -238,8 +241,8 @@ static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state 
                 s->rebuild = 1; /* the fd number no longer names that file */
             got &= want;
         }
-        /* Each watcher takes only its own events (ev__fd_event masks them). */
-        ev__fd_event(loop, fd, got);
+        /* Each watcher takes only its own events (ev__fd_feed masks them). */
+        ev__fd_feed(loop, f, got);
     }
     if (EV__UNLIKELY(n == s->cap)) {
         ev__free(s->events);

@@ -460,6 +460,8 @@ void ev__time_update(struct ev_loop *loop);
 void ev__grow_pending(struct ev__plevel *l);
 EV__COLD void ev__clear_pending(struct ev_loop *loop, ev_watcher *w);
 void ev__feed_reverse(struct ev_loop *loop, ev_watcher_time **ws, int n, int revents);
+/* Reverses the queue of a priority from index `from` to its end. */
+void ev__pending_reverse(struct ev__plevel *l, int from);
 
 /* Queues w with revents, or merges revents into its queued entry. */
 static inline void ev__feed(struct ev_loop *loop, ev_watcher *w, int revents)
@@ -473,11 +475,13 @@ static inline void ev__feed(struct ev_loop *loop, ev_watcher *w, int revents)
     int n = l->cnt;
     if (EV__UNLIKELY(n == l->cap))
         ev__grow_pending(l);
-    l->q[n].w = w;
-    l->q[n].events = revents;
+    struct ev__pending *q = l->q;
+    q[n].w = w;
+    q[n].events = revents;
     w->pending = n + 1;
     l->cnt = n + 1;
-    loop->pending_mask |= 1u << pri;
+    if (!n)
+        loop->pending_mask |= 1u << pri;
 }
 
 /* Watcher activation: clamps the priority, marks active, takes a reference. */
@@ -538,14 +542,20 @@ void ev__fd_kill(struct ev_loop *loop, int fd);
  * registered again through modify(). */
 void ev__fd_rearm_all(struct ev_loop *loop);
 
-/* A backend reports readiness (EV_READ|EV_WRITE) of fd. */
-static inline void ev__fd_event(struct ev_loop *loop, int fd, int revents)
+/* A backend reports readiness (EV_READ|EV_WRITE) of the fd whose state is f. */
+static inline void ev__fd_feed(struct ev_loop *loop, const struct ev__fd *f, int revents)
 {
-    for (ev_watcher_list *w = loop->fds[fd].head; w; w = w->next) {
+    for (ev_watcher_list *w = f->head; w; w = w->next) {
         int ev = ((ev_io *)w)->events & revents;
         if (ev)
             ev__feed(loop, (ev_watcher *)w, ev);
     }
+}
+
+/* A backend reports readiness (EV_READ|EV_WRITE) of fd. */
+static inline void ev__fd_event(struct ev_loop *loop, int fd, int revents)
+{
+    ev__fd_feed(loop, &loop->fds[fd], revents);
 }
 
 /* Internal watchers hold no loop reference. */

@@ -6,6 +6,13 @@
  * four children of node k, 4k-8 .. 4k-5, start on a multiple of four: with 16
  * byte nodes they share one 64-byte cache line.
  *
+ * Sentinels: index 2 (the root's "parent") has the deadline -infinity, and
+ * the three slots n, n + 1 and n + 2 past the end have +infinity (the
+ * capacity is at least n + 3; an insertion at n writes the sentinel of slot
+ * n + 3, a removal that of the slot it frees). So the four children of any
+ * node that has one are all readable, and a hole never moves past the end:
+ * neither sift needs a bounds test beyond "has a first child".
+ *
  * The functions take the moving node's (at, w) by value and write it once at
  * its final place; they are inline because they are the whole cost of
  * ev_timer_start/stop.
@@ -17,14 +24,23 @@
 
 #include <math.h> /* INFINITY, a constant: no libm */
 
-/* Grows a heap array to hold index `need`, keeping the sentinel below the root. */
-static inline struct ev__heap_node *ev__heap_grow(struct ev__heap_node *h, int *cap, int need)
+/* Grows a heap array for a node at index k (capacity k + 4, see above). */
+static EV__COLD struct ev__heap_node *ev__heap_grow(struct ev__heap_node *h, int *cap, int k)
 {
-    h = (struct ev__heap_node *)ev__grow(h, cap, need + 1, sizeof(struct ev__heap_node));
-    h[EV__HEAP0 - 1].at = -INFINITY;
-    h[EV__HEAP0 - 1].w = NULL;
+    int first = !*cap;
+    h = (struct ev__heap_node *)ev__grow(h, cap, k + 4, sizeof(struct ev__heap_node));
+    if (first) {
+        h[EV__HEAP0 - 1].at = -INFINITY;
+        h[EV__HEAP0 - 1].w = NULL;
+        for (int i = EV__HEAP0; i < EV__HEAP0 + 3; ++i)
+            h[i].at = INFINITY;
+    }
     return h;
 }
+
+/* Appends (at, w) at index k, the current end, and restores the sentinels. */
+static inline void ev__heap_insert(struct ev__heap_node *h, int k, ev_tstamp at,
+                                   ev_watcher_time *w);
 
 /* Places (at, w) at hole k or above. The sentinel stops the loop at the root
  * (also for a NaN deadline: every comparison with NaN is false). */
@@ -44,31 +60,32 @@ static inline void ev__heap_up_from(struct ev__heap_node *h, int k, ev_tstamp at
     w->active = k;
 }
 
-/* Places (at, w) at hole k or below. */
+static inline void ev__heap_insert(struct ev__heap_node *h, int k, ev_tstamp at,
+                                   ev_watcher_time *w)
+{
+    h[k + 3].at = INFINITY;
+    ev__heap_up_from(h, k, at, w);
+}
+
+/* Places (at, w) at hole k or below (n is one past the last node). */
 static inline void ev__heap_down_from(struct ev__heap_node *h, int n, int k, ev_tstamp at,
                                       ev_watcher_time *w)
 {
+    struct ev__heap_node *end = h + n;
     for (;;) {
-        int c = EV__HEAP_CHILD(k);
-        int best;
-        if (EV__LIKELY(c + 3 < n)) {
-            /* all four children exist: a small tournament */
-            int a = h[c].at <= h[c + 1].at ? c : c + 1;
-            int b = h[c + 2].at <= h[c + 3].at ? c + 2 : c + 3;
-            best = h[a].at <= h[b].at ? a : b;
-        } else if (c < n) {
-            best = c;
-            for (int i = c + 1; i < n; ++i)
-                if (h[i].at < h[best].at)
-                    best = i;
-        } else {
+        struct ev__heap_node *c = h + EV__HEAP_CHILD(k);
+        if (c >= end)
             break;
-        }
-        if (h[best].at >= at)
+        /* a small tournament; missing children are +infinity sentinels, and
+         * on a tie the real node (lower index) wins */
+        struct ev__heap_node *a = c[1].at < c[0].at ? c + 1 : c;
+        struct ev__heap_node *b = c[3].at < c[2].at ? c + 3 : c + 2;
+        struct ev__heap_node *m = b->at < a->at ? b : a;
+        if (!(m->at < at))
             break;
-        h[k] = h[best];
+        h[k] = *m;
         h[k].w->active = k;
-        k = best;
+        k = (int)(m - h);
     }
     h[k].at = at;
     h[k].w = w;
@@ -96,6 +113,8 @@ static inline void ev__heap_remove(struct ev__heap_node *h, int *cnt, int k)
     int last = --*cnt + EV__HEAP0;
     if (EV__LIKELY(k != last))
         ev__heap_fill(h, last, k);
+    else
+        h[last].at = INFINITY;
 }
 
 #endif /* EV_HEAP_H_ */

@@ -396,7 +396,7 @@ static void run_after_hooks(struct ev_loop *loop)
     /* Idle watchers of the highest level that has any, only when nothing
      * of that priority or above is pending. */
     if (loop->idle_all) {
-        int top = 31 - __builtin_clz(loop->idle_mask);
+        int top = 31 ^ __builtin_clz(loop->idle_mask);
         if (!(loop->pending_mask >> top))
             ev__feed_list(loop, &loop->idles[top], EV_IDLE);
     } else {

@@ -18,6 +18,18 @@ void ev__clear_pending(struct ev_loop *loop, ev_watcher *w)
     w->pending = 0;
 }
 
+void ev__pending_reverse(struct ev__plevel *l, int from)
+{
+    struct ev__pending *a = l->q + from, *b = l->q + l->cnt - 1;
+    for (; a < b; ++a, --b) {
+        struct ev__pending t = *a;
+        *a = *b;
+        *b = t;
+        a->w->pending = (int)(a - l->q) + 1;
+        b->w->pending = (int)(b - l->q) + 1;
+    }
+}
+
 void ev__feed_reverse(struct ev_loop *loop, ev_watcher_time **ws, int n, int revents)
 {
     while (n--)
@@ -73,7 +85,7 @@ unsigned int ev_pending_count(EV_P) EV_NOEXCEPT
 void ev_invoke_pending(EV_P)
 {
     while (loop->pending_mask) {
-        int pri = 31 - __builtin_clz(loop->pending_mask);
+        int pri = 31 ^ __builtin_clz(loop->pending_mask); /* the highest set bit: one bsr */
         struct ev__plevel *l = &loop->pq[pri];
         int n = --l->cnt;
         if (!n)

@@ -160,12 +160,12 @@ void ev_periodic_start(EV_P_ ev_periodic *w) EV_NOEXCEPT
 #endif
     periodic_schedule(loop, w);
     int k = PERIODIC_END(loop);
-    if (EV__UNLIKELY(k >= loop->periodic_cap))
+    if (EV__UNLIKELY(k + 3 >= loop->periodic_cap))
         loop->periodics = ev__heap_grow(loop->periodics, &loop->periodic_cap, k);
     ++loop->periodic_cnt;
     loop->hooks |= EV__H_PERIODIC;
     ev__start(loop, (ev_watcher *)w, k);
-    ev__heap_up_from(loop->periodics, k, w->at, (ev_watcher_time *)w);
+    ev__heap_insert(loop->periodics, k, w->at, (ev_watcher_time *)w);
 }
 
 void ev_periodic_stop(EV_P_ ev_periodic *w) EV_NOEXCEPT

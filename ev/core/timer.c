@@ -18,16 +18,19 @@ void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT
     EV__ASSERT(w->cb, "libev: ev_timer_start called with a NULL callback");
     w->at += loop->mn_now;
     int k = TIMER_END(loop);
-    if (EV__UNLIKELY(k >= loop->timer_cap))
+    if (EV__UNLIKELY(k + 3 >= loop->timer_cap))
         loop->timers = ev__heap_grow(loop->timers, &loop->timer_cap, k);
     ++loop->timer_cnt;
     ev__start(loop, (ev_watcher *)w, k);
-    ev__heap_up_from(loop->timers, k, w->at, (ev_watcher_time *)w);
+    ev__heap_insert(loop->timers, k, w->at, (ev_watcher_time *)w);
 }
 
 void ev__heap_fill(struct ev__heap_node *h, int last, int k)
 {
-    ev__heap_place(h, last, k, h[last].at, h[last].w);
+    ev_tstamp at = h[last].at;
+    ev_watcher_time *w = h[last].w;
+    h[last].at = INFINITY; /* the slot past the new end becomes a sentinel */
+    ev__heap_place(h, last, k, at, w);
 }
 
 /* A pending timer is unqueued first, out of line: the common path then needs
@@ -57,8 +60,14 @@ void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
     ev__unpend(loop, (ev_watcher *)w);
     if (w->active) {
         if (w->repeat != 0.) {
-            w->at = loop->mn_now + w->repeat;
-            ev__heap_place(loop->timers, TIMER_END(loop), w->active, w->at, (ev_watcher_time *)w);
+            ev_tstamp at = loop->mn_now + w->repeat, old = w->at;
+            w->at = at;
+            /* a later deadline only sinks, an earlier one only rises */
+            if (at >= old)
+                ev__heap_down_from(loop->timers, TIMER_END(loop), w->active, at,
+                                   (ev_watcher_time *)w);
+            else
+                ev__heap_up_from(loop->timers, w->active, at, (ev_watcher_time *)w);
         } else {
             ev_timer_stop(EV_A_ w);
         }
@@ -75,28 +84,34 @@ ev_tstamp ev_timer_remaining(EV_P_ ev_timer *w) EV_NOEXCEPT
 
 void ev__timers_reify(struct ev_loop *loop)
 {
-    int n = 0;
-    while (loop->timer_cnt && loop->timers[EV__HEAP0].at < loop->mn_now) {
-        ev_timer *w = (ev_timer *)loop->timers[EV__HEAP0].w;
-        if (w->repeat != 0.) {
-            EV__ASSERT(w->repeat > 0., "libev: negative ev_timer repeat value found while "
-                                       "processing timers");
-            w->at += w->repeat;
-            if (w->at < loop->mn_now)
-                w->at = loop->mn_now; /* no catch-up bursts */
-            ev__heap_down_from(loop->timers, TIMER_END(loop), EV__HEAP0, w->at,
-                               (ev_watcher_time *)w);
+    /* Neither the heap array nor the time changes in here (stopping does
+     * not reallocate), so both are read once. */
+    struct ev__heap_node *h = loop->timers;
+    const ev_tstamp now = loop->mn_now;
+    /* Expired timers are queued in deadline order, then each priority's new
+     * stretch of the queue is reversed: invocation takes the queue from its
+     * end, so the earliest deadline runs first. */
+    int before[EV__NUMPRI];
+    for (int p = 0; p < EV__NUMPRI; ++p)
+        before[p] = loop->pq[p].cnt;
+    while (loop->timer_cnt && h[EV__HEAP0].at < now) {
+        ev_timer *w = (ev_timer *)h[EV__HEAP0].w;
+        if (EV__LIKELY(w->repeat > 0.)) {
+            ev_tstamp at = w->at + w->repeat;
+            if (at < now)
+                at = now; /* no catch-up bursts */
+            w->at = at;
+            ev__heap_down_from(h, TIMER_END(loop), EV__HEAP0, at, (ev_watcher_time *)w);
         } else {
+            EV__ASSERT(w->repeat == 0., "libev: negative ev_timer repeat value found while "
+                                        "processing timers");
             ev_timer_stop(EV_A_ w);
         }
-        /* Collected, then fed last-first, so the earliest deadline runs first. */
-        if (EV__UNLIKELY(n == loop->rfeed_cap))
-            loop->rfeeds = (ev_watcher_time **)ev__grow(loop->rfeeds, &loop->rfeed_cap, n + 1,
-                                                        sizeof(ev_watcher_time *));
-        loop->rfeeds[n++] = (ev_watcher_time *)w;
+        ev__feed(loop, (ev_watcher *)w, EV_TIMER);
     }
-    if (n)
-        ev__feed_reverse(loop, loop->rfeeds, n, EV_TIMER);
+    for (int p = 0; p < EV__NUMPRI; ++p)
+        if (loop->pq[p].cnt - before[p] > 1)
+            ev__pending_reverse(&loop->pq[p], before[p]);
 }
 
 void ev__timers_shift(struct ev_loop *loop, ev_tstamp by)

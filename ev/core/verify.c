@@ -5,12 +5,21 @@
  */
 #include "ev_internal.h"
 
+#include <math.h> /* isinf: a macro, no libm */
+
 #define CHECK(cond, what) EV__ASSERT(cond, "libev: ev_verify: " what)
 
-static void verify_heap(struct ev__heap_node *h, int cnt, const char *kind)
+static void verify_heap(struct ev__heap_node *h, int cnt, int cap, const char *kind)
 {
     (void)kind;
     int end = cnt + EV__HEAP0;
+    if (!h)
+        return;
+    /* the sentinels of heap.h */
+    CHECK(cap >= end + 3, "heap capacity below its sentinels");
+    CHECK(h[EV__HEAP0 - 1].at < 0. && isinf(h[EV__HEAP0 - 1].at), "heap root sentinel lost");
+    for (int k = end; k < end + 3; ++k)
+        CHECK(h[k].at > 0. && isinf(h[k].at), "heap end sentinel lost");
     for (int k = EV__HEAP0; k < end; ++k) {
         CHECK(h[k].w->active == k, "heap index does not match watcher's active");
         CHECK(h[k].at == h[k].w->at, "cached heap deadline differs from watcher's at");
@@ -52,9 +61,9 @@ void ev_verify(EV_P) EV_NOEXCEPT
         }
     }
 
-    verify_heap(loop->timers, loop->timer_cnt, "timer");
+    verify_heap(loop->timers, loop->timer_cnt, loop->timer_cap, "timer");
 #if EV_PERIODIC_ENABLE
-    verify_heap(loop->periodics, loop->periodic_cnt, "periodic");
+    verify_heap(loop->periodics, loop->periodic_cnt, loop->periodic_cap, "periodic");
 #endif
     verify_wlist(&loop->prepares);
     verify_wlist(&loop->checks);
