@@ -64,7 +64,8 @@ step() { # step LOG CMD... -> one command line that logs and reports failure
     local log=$1
     shift
     printf '%q ' "$@"
-    printf '>%q 2>&1 || { echo "FAILED: %s" >&2; exit 1; }\n' "$out/logs/$log" "$log"
+    printf '>%q 2>&1 || { echo "coverage.sh: FAILED: %s" >&2; tail -n 40 %q >&2; exit 1; }\n' \
+        "$out/logs/$log" "$log" "$out/logs/$log"
 }
 
 # 1. The library, twice, and the non-library sources some tests need (not measured).
