@@ -211,40 +211,37 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
     epoll_ctl_retry(loop, fd, want, op, err);
 }
 
-/* Events, always-ready files and a pending rebuild: the work after a wait
- * that returned something (out of line, so that an empty wait is cheap). */
-static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state *s, int n)
+/* An event whose generation is not the fd's clean current one: either the
+ * fd has GEN_DIRTY (the kernel watches more than we want: disarm the rest
+ * and keep what is wanted) or it comes from an unreachable old registration
+ * (rebuild the set after this poll). Returns the events still to report. */
+static EV__COLD int epoll_event_slow(struct ev_loop *loop, struct epoll_state *s,
+                                     struct epoll_event *e, int got)
 {
-    /* Nothing here reallocates either array (callbacks run later). */
-    struct epoll_event *events = s->events;
-    struct ev__fd *fds = loop->fds;
-    for (int i = 0; i < n; ++i) {
-        struct epoll_event *e = &events[i];
-        int fd = (int)(uint32_t)e->data.u64;
-        struct ev__fd *f = &fds[fd];
-        int got = epoll_to_ev[e->events & 31];
-        if (EV__UNLIKELY((uint32_t)(e->data.u64 >> 32) != f->gen)) {
-            if ((uint32_t)(e->data.u64 >> 32) != (f->gen & GEN_MASK)) {
-                s->rebuild = 1; /* an unreachable old registration */
-                continue;
-            }
-            /* GEN_DIRTY: the kernel watches more than we want: disarm the rest */
-            int want = f->wanted;
-            struct epoll_event ev;
-            ev.events = to_epoll(want);
-            ev.data.u64 = e->data.u64;
-            f->kmask = (unsigned char)want;
-            f->gen &= GEN_MASK;
-            if (set_is_inherited(s))
-                s->rebuild = 1; /* never disarm in the parent's set */
-            else if (epoll_ctl(loop->backend_fd, want ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &ev) < 0)
-                s->rebuild = 1; /* the fd number no longer names that file */
-            got &= want;
-        }
-        /* Each watcher takes only its own events (ev__fd_feed masks them). */
-        ev__fd_feed(loop, f, got);
+    int fd = (int)(uint32_t)e->data.u64;
+    struct ev__fd *f = &loop->fds[fd];
+    if ((uint32_t)(e->data.u64 >> 32) != (f->gen & GEN_MASK)) {
+        s->rebuild = 1;
+        return 0;
     }
-    if (EV__UNLIKELY(n == s->cap)) {
+    int want = f->wanted;
+    struct epoll_event ev;
+    ev.events = to_epoll(want);
+    ev.data.u64 = e->data.u64;
+    f->kmask = (unsigned char)want;
+    f->gen &= GEN_MASK;
+    if (set_is_inherited(s))
+        s->rebuild = 1; /* never disarm in the parent's set */
+    else if (epoll_ctl(loop->backend_fd, want ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, fd, &ev) < 0)
+        s->rebuild = 1; /* the fd number no longer names that file */
+    return got & want;
+}
+
+/* After the events: a full event array grows, always-ready files are
+ * reported, a rebuild is done. */
+static EV__COLD void epoll_after(struct ev_loop *loop, struct epoll_state *s, int n)
+{
+    if (n == s->cap) {
         ev__free(s->events);
         s->cap *= 2;
         s->events = (struct epoll_event *)ev__realloc(NULL, (size_t)s->cap * sizeof *s->events);
@@ -260,8 +257,27 @@ static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state 
             s->eperm[i--] = s->eperm[--s->eperm_cnt];
         }
     }
-    if (EV__UNLIKELY(s->rebuild) && epoll_recreate(loop) < 0)
+    if (s->rebuild && epoll_recreate(loop) < 0)
         ev__syserr("(libev) epoll_create1");
+}
+
+/* The events of one wait (out of line: an empty wait stays cheap). */
+static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state *s, int n)
+{
+    /* Nothing in this loop reallocates either array (callbacks run later). */
+    struct epoll_event *events = s->events;
+    struct ev__fd *fds = loop->fds;
+    for (int i = 0; i < n; ++i) {
+        struct epoll_event *e = &events[i];
+        struct ev__fd *f = &fds[(uint32_t)e->data.u64];
+        int got = epoll_to_ev[e->events & 31];
+        if (EV__UNLIKELY((uint32_t)(e->data.u64 >> 32) != f->gen))
+            got = epoll_event_slow(loop, s, e, got);
+        /* Each watcher takes only its own events (ev__fd_feed masks them). */
+        ev__fd_feed(loop, f, got);
+    }
+    if (EV__UNLIKELY(n == s->cap || s->eperm_cnt || s->rebuild))
+        epoll_after(loop, s, n);
 }
 
 static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
@@ -275,7 +291,7 @@ static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
             ev__syserr("(libev) epoll_wait");
         return;
     }
-    /* s->rebuild is only ever set by epoll_process, which clears it. */
+    /* s->rebuild is never left set: epoll_after handles it */
     if (n || s->eperm_cnt)
         epoll_process(loop, s, n);
 }

@@ -341,7 +341,6 @@ struct ev_loop {
     /* Pending queue: one array per priority, highest priority first. */
     unsigned int pending_mask;
     struct ev__plevel pq[EV__NUMPRI];
-    ev_watcher pending_dummy; /* stands in for a watcher unqueued in place */
 
     /* Backend. */
     const struct ev__backend *backend;

@@ -86,7 +86,6 @@ static int loop_init(struct ev_loop *loop, unsigned int flags)
 #endif
     loop->invoke_cb = ev_invoke_pending;
     loop->curpid = getpid();
-    ev_init(&loop->pending_dummy, NULL);
     ev__time_init(loop);
     if (ev__backend_choose(loop, flags) < 0)
         return -1;
@@ -314,7 +313,7 @@ static ev_tstamp block_time(struct ev_loop *loop)
         t = loop->timers[EV__HEAP0].at - loop->mn_now;
     }
 #if EV_PERIODIC_ENABLE
-    if (loop->periodic_cnt) {
+    if (EV__UNLIKELY(loop->hooks & EV__H_PERIODIC) && loop->periodic_cnt) {
         if (!loop->timer_cnt)
             ev__time_update(loop);
         ev_tstamp p = loop->periodics[EV__HEAP0].at - loop->rt_now;

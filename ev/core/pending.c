@@ -3,7 +3,7 @@
  * revents); a watcher's `pending` is its 1-based slot. Invocation takes the
  * highest non-empty priority (a bit mask, so empty levels cost nothing) and
  * pops from the end, so within one priority the last queued runs first.
- * Unqueueing replaces the slot's watcher by a dummy: O(1), order kept.
+ * Unqueueing empties the slot (its watcher becomes NULL): O(1), order kept.
  */
 #include "ev_internal.h"
 
@@ -14,7 +14,7 @@ void ev__grow_pending(struct ev__plevel *l)
 
 void ev__clear_pending(struct ev_loop *loop, ev_watcher *w)
 {
-    loop->pq[EV__PRI(w)].q[w->pending - 1].w = &loop->pending_dummy;
+    loop->pq[EV__PRI(w)].q[w->pending - 1].w = NULL;
     w->pending = 0;
 }
 
@@ -25,8 +25,10 @@ void ev__pending_reverse(struct ev__plevel *l, int from)
         struct ev__pending t = *a;
         *a = *b;
         *b = t;
-        a->w->pending = (int)(a - l->q) + 1;
-        b->w->pending = (int)(b - l->q) + 1;
+        if (a->w)
+            a->w->pending = (int)(a - l->q) + 1;
+        if (b->w)
+            b->w->pending = (int)(b - l->q) + 1;
     }
 }
 
@@ -63,7 +65,7 @@ int ev_clear_pending(EV_P_ void *w_) EV_NOEXCEPT
         return 0;
     struct ev__pending *p = &loop->pq[EV__PRI(w)].q[w->pending - 1];
     int revents = p->events;
-    p->w = &loop->pending_dummy;
+    p->w = NULL;
     w->pending = 0;
     return revents;
 }
@@ -84,16 +86,17 @@ unsigned int ev_pending_count(EV_P) EV_NOEXCEPT
 
 void ev_invoke_pending(EV_P)
 {
-    while (loop->pending_mask) {
-        int pri = 31 ^ __builtin_clz(loop->pending_mask); /* the highest set bit: one bsr */
+    unsigned int mask;
+    while ((mask = loop->pending_mask)) {
+        int pri = 31 ^ __builtin_clz(mask); /* the highest set bit: one bsr */
         struct ev__plevel *l = &loop->pq[pri];
         int n = --l->cnt;
         if (!n)
-            loop->pending_mask &= ~(1u << pri);
+            loop->pending_mask = mask ^ (1u << pri); /* that bit was set */
         /* Copy out: the callback may queue into this very slot. */
         ev_watcher *w = l->q[n].w;
         int revents = l->q[n].events;
-        if (EV__LIKELY(w != &loop->pending_dummy)) {
+        if (EV__LIKELY(w != NULL)) {
 #if EV_VERIFY >= 3
             ev_verify(EV_A);
 #endif

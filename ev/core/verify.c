@@ -45,7 +45,7 @@ void ev_verify(EV_P) EV_NOEXCEPT
             mask |= 1u << p;
         for (int i = 0; i < loop->pq[p].cnt; ++i) {
             ev_watcher *w = loop->pq[p].q[i].w;
-            if (w != &loop->pending_dummy)
+            if (w)
                 CHECK(w->pending == i + 1, "pending watcher's slot does not match");
         }
         verify_wlist(&loop->idles[p]);
