@@ -55,6 +55,9 @@ static event_log_cb log_fn;
 static struct ev_loop *sig_owner[NSIG];
 static int sig_users[NSIG];
 
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((cold, noinline, format(printf, 2, 3)))
+#endif
 static void log_msg(int severity, const char *fmt, ...)
 {
     char buf[256];
@@ -360,20 +363,23 @@ static void release_signal(struct ev_loop *loop, int signum)
 static void disarm(struct event *ev)
 {
     struct ev_loop *loop = (struct ev_loop *)ev->ev_base;
+    /* (stopping a watcher that is neither active nor pending is a no-op:
+     * skip the call) */
     if (is_signal_event(ev)) {
         if (ev_is_active(&ev->iosig.sig))
             release_signal(loop, ev->iosig.sig.signum);
         ev_signal_stop(loop, &ev->iosig.sig);
-    } else {
+    } else if (ev_is_active(&ev->iosig.io) || ev_is_pending(&ev->iosig.io)) {
         ev_io_stop(loop, &ev->iosig.io);
     }
-    ev_timer_stop(loop, &ev->to);
+    if (ev_is_active(&ev->to) || ev_is_pending(&ev->to))
+        ev_timer_stop(loop, &ev->to);
     forget_deferred((struct base_state *)ev->to.data, ev);
     ev->ev_flags = EVLIST_INIT;
 }
 
 /* Every firing of the shim's watchers ends here: w fired with revents. */
-static void fire(struct ev_loop *loop, struct event *ev, ev_watcher *w, int revents)
+static inline void fire(struct ev_loop *loop, struct event *ev, ev_watcher *w, int revents)
 {
     struct base_state *st = (struct base_state *)w->data;
     if (st && st->broken) {
@@ -396,18 +402,20 @@ static void fire(struct ev_loop *loop, struct event *ev, ev_watcher *w, int reve
         /* Out of memory: run it now rather than lose it. */
     }
     /* An fd event and its timeout ready together make one callback. */
-    if (w == (ev_watcher *)&ev->to)
-        revents |= ev_clear_pending(loop, &ev->iosig);
-    else
+    if (w == (ev_watcher *)&ev->to) {
+        if (ev_is_pending(&ev->iosig.io))
+            revents |= ev_clear_pending(loop, &ev->iosig);
+    } else if (ev_is_pending(&ev->to)) {
         revents |= ev_clear_pending(loop, &ev->to);
+    }
     int res = revents & EVENT_BITS;
     int error = revents & EV_ERROR; /* ev stopped the fd's watchers (bad fd) */
     if (error)
         res |= ev->ev_events & (EV_READ | EV_WRITE);
+    /* A persistent event that stays armed keeps its flags: nothing of it
+     * was stopped (its timeout, had it fired, would disarm it). */
     if ((res & EV_TIMEOUT) || !(ev->ev_events & EV_PERSIST) || error)
         disarm(ev);
-    else
-        sync_flags(ev);
     ev->ev_res = res;
     ev->ev_callback(ev->ev_fd, (short)res, ev->ev_arg);
 }
@@ -444,8 +452,14 @@ void event_set(struct event *ev, int fd, short events, event_callback_fn cb, voi
     else
         ev_init(&ev->iosig.io, io_cb);
     ev_init(&ev->to, timer_cb);
-    struct event_base *base = current_base();
-    attach(ev, base, base ? base_state(base) : NULL);
+    /* The current base's state is at hand: no registry lookup (and no lock)
+     * on this path, which programs take for every event they re-arm. */
+    struct base_state *st = current;
+    if (!st) {
+        event_init();
+        st = current;
+    }
+    attach(ev, st ? (struct event_base *)st->loop : NULL, st);
     ev->ev_callback = cb;
     ev->ev_arg = arg;
     ev->ev_fd = fd;
@@ -544,10 +558,21 @@ int event_add(struct event *ev, struct timeval *tv)
     /* A new timeout replaces the old one, also one that already fired and
      * waits for its callback; NULL leaves it as it is (libevent 1.4). */
     if (tv) {
-        ev_timer_stop(loop, &ev->to);
-        ev_timer_set(&ev->to, tv_seconds(tv), 0.);
-        ev_set_priority(&ev->to, pri);
-        ev_timer_start(loop, &ev->to);
+        ev_tstamp t = tv_seconds(tv);
+        if (ev_is_active(&ev->to) && t > 0. && ev->to.priority == pri) {
+            /* Re-arming a running timeout (the common "reset the idle
+             * timer" pattern): one move in the heap instead of a removal and
+             * an insertion. The timer stays one-shot. */
+            ev->to.repeat = t;
+            ev_timer_again(loop, &ev->to);
+            ev->to.repeat = 0.;
+        } else {
+            if (ev_is_active(&ev->to) || ev_is_pending(&ev->to))
+                ev_timer_stop(loop, &ev->to);
+            ev_timer_set(&ev->to, t, 0.);
+            ev_set_priority(&ev->to, pri);
+            ev_timer_start(loop, &ev->to);
+        }
     }
     sync_flags(ev);
     ev->ev_flags |= EVLIST_ACTIVE; /* as libev: set by every successful add */
