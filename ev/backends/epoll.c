@@ -134,12 +134,17 @@ static void eperm_add(struct ev_loop *loop, int fd)
     loop->fds[fd].kmask = KM_EPERM;
 }
 
-/* epoll_ctl(op) on fd failed with err: the registration was not what we
- * thought (closed and reused fd, or added behind our back), or the fd is
- * unusable. */
-static EV__COLD void epoll_ctl_retry(struct ev_loop *loop, int fd, int want, int op, int err)
+/* epoll_ctl on the fd and mask of rq failed with err (not the EEXIST of a
+ * registration that is as wanted): the registration was not what we thought
+ * (closed and reused fd, or added behind our back), or the fd is unusable.
+ * Everything is recomputed from rq and the fd's state, so that the caller
+ * keeps little alive across its system call. */
+static EV__COLD void epoll_ctl_failed(struct ev_loop *loop, const struct epoll_event *rq, int err)
 {
+    int fd = (int)(uint32_t)rq->data.u64;
     struct ev__fd *f = &loop->fds[fd];
+    int want = (int)((rq->events & EPOLLIN ? EV_READ : 0) | (rq->events & EPOLLOUT ? EV_WRITE : 0));
+    int op = f->kmask && f->kmask != want ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
     struct epoll_event ev;
     ev.events = to_epoll(want);
     ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)next_gen(f) << 32);
@@ -208,7 +213,7 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
         f->gen &= GEN_MASK; /* still registered as wanted, under its generation */
         return;
     }
-    epoll_ctl_retry(loop, fd, want, op, err);
+    epoll_ctl_failed(loop, &ev, err);
 }
 
 /* An event whose generation is not the fd's clean current one: either the

@@ -520,7 +520,8 @@ void ev__wlist_del(struct ev_loop *loop, struct ev__wlist *l, ev_watcher *w);
 
 /* fd.c */
 void ev__fd_grow(struct ev_loop *loop, int fd);
-EV__COLD void ev__grow_changes(struct ev_loop *loop);
+/* Grows the change list and appends fd to it. */
+EV__COLD void ev__change_grow_append(struct ev_loop *loop, int fd);
 
 /* Records that fd's watchers changed (flags: EV__REIFY, maybe EV__IOFDSET);
  * ev__fd_reify tells the backend once per iteration. */
@@ -530,8 +531,10 @@ static inline void ev__fd_change(struct ev_loop *loop, int fd, int flags)
     unsigned char was = f->reify;
     f->reify = (unsigned char)(was | flags);
     if (!was) {
-        if (EV__UNLIKELY(loop->change_cnt == loop->change_cap))
-            ev__grow_changes(loop);
+        if (EV__UNLIKELY(loop->change_cnt == loop->change_cap)) {
+            ev__change_grow_append(loop, fd); /* a tail call: no frame on the common path */
+            return;
+        }
         loop->changes[loop->change_cnt++] = fd;
     }
 }

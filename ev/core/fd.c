@@ -17,10 +17,11 @@ void ev__fd_grow(struct ev_loop *loop, int fd)
     memset(loop->fds + old, 0, (size_t)(loop->fd_cap - old) * sizeof(struct ev__fd));
 }
 
-void ev__grow_changes(struct ev_loop *loop)
+void ev__change_grow_append(struct ev_loop *loop, int fd)
 {
     loop->changes =
         (int *)ev__grow(loop->changes, &loop->change_cap, loop->change_cnt + 1, sizeof(int));
+    loop->changes[loop->change_cnt++] = fd;
 }
 
 void ev__fd_reify(struct ev_loop *loop)
@@ -68,34 +69,58 @@ void ev_feed_fd_event(EV_P_ int fd, int revents) EV_NOEXCEPT
         ev__fd_event(loop, fd, revents);
 }
 
-static void io_link(struct ev_loop *loop, ev_io *w)
+static void io_link_grow(struct ev_loop *loop, ev_io *w);
+
+/* Puts w at the head of its fd's list and records the change. Growing is
+ * done by tail calls, so that the common path needs no stack frame. */
+static inline void io_link(struct ev_loop *loop, ev_io *w)
 {
     int fd = w->fd;
-    if (EV__UNLIKELY(fd >= loop->fd_cap))
-        ev__fd_grow(loop, fd);
-    w->next = loop->fds[fd].head;
-    loop->fds[fd].head = (ev_watcher_list *)w;
-    ev__fd_change(loop, fd, (w->events & EV__IOFDSET) | EV__REIFY);
-    w->events &= ~EV__IOFDSET;
+    if (EV__UNLIKELY((unsigned)fd >= (unsigned)loop->fd_cap)) {
+        io_link_grow(loop, w); /* also refuses a negative fd */
+        return;
+    }
+    struct ev__fd *f = &loop->fds[fd];
+    int events = w->events;
+    w->next = f->head;
+    f->head = (ev_watcher_list *)w;
+    w->events = events & ~EV__IOFDSET;
+    ev__fd_change(loop, fd, (events & EV__IOFDSET) | EV__REIFY);
 }
 
-static void io_unlink(struct ev_loop *loop, ev_io *w)
+static EV__COLD void io_link_grow(struct ev_loop *loop, ev_io *w)
 {
-    ev_watcher_list **p = &loop->fds[w->fd].head;
+    EV__ASSERT(w->fd >= 0, "libev: ev_io_start called with negative fd");
+    ev__fd_grow(loop, w->fd);
+    io_link(loop, w);
+}
+
+__attribute__((noreturn)) static EV__COLD void io_not_found(void)
+{
+    ev__fatal("libev: ev_io_stop: watcher not found on its fd; was w->fd changed while the "
+              "watcher was active?");
+}
+
+/* Takes w off its fd's list and records the change. */
+static inline void io_unlink(struct ev_loop *loop, ev_io *w)
+{
+    int fd = w->fd;
+    struct ev__fd *f = &loop->fds[fd];
+    ev_watcher_list **p = &f->head;
     while (*p != (ev_watcher_list *)w) {
-        EV__ASSERT(*p, "libev: ev_io_stop: watcher not found on its fd; was w->fd changed "
-                       "while the watcher was active?");
+        if (EV__UNLIKELY(!*p))
+            io_not_found();
         p = &(*p)->next;
     }
     *p = w->next;
-    ev__fd_change(loop, w->fd, EV__REIFY);
+    ev__fd_change(loop, fd, EV__REIFY);
 }
 
 void ev_io_start(EV_P_ ev_io *w) EV_NOEXCEPT
 {
     if (EV__UNLIKELY(w->active))
         return;
-    EV__ASSERT(w->fd >= 0, "libev: ev_io_start called with negative fd");
+    /* (a negative fd is refused by io_link) */
     EV__ASSERT(!(w->events & ~(EV__IOFDSET | EV_READ | EV_WRITE)),
                "libev: ev_io_start called with illegal event mask");
     EV__ASSERT(w->cb, "libev: ev_io_start called with a NULL callback");
@@ -103,15 +128,25 @@ void ev_io_start(EV_P_ ev_io *w) EV_NOEXCEPT
     io_link(loop, w);
 }
 
+/* A pending io watcher is unqueued first, out of line (see ev_timer_stop). */
+static EV__COLD void io_stop_pending(struct ev_loop *loop, ev_io *w)
+{
+    ev__clear_pending(loop, (ev_watcher *)w);
+    ev_io_stop(EV_A_ w);
+}
+
 void ev_io_stop(EV_P_ ev_io *w) EV_NOEXCEPT
 {
-    ev__unpend(loop, (ev_watcher *)w);
+    if (EV__UNLIKELY(w->pending)) {
+        io_stop_pending(loop, w);
+        return;
+    }
     if (EV__UNLIKELY(!w->active))
         return;
-    EV__ASSERT(w->fd >= 0 && w->fd < loop->fd_cap,
+    EV__ASSERT((unsigned)w->fd < (unsigned)loop->fd_cap,
                "libev: ev_io_stop called with illegal fd (must stay constant after start!)");
-    io_unlink(loop, w);
     ev__stop(loop, (ev_watcher *)w);
+    io_unlink(loop, w);
 }
 
 void ev__io_start_internal(struct ev_loop *loop, ev_io *w)
