@@ -157,13 +157,52 @@ static inline int bench_drain(int fd)
 static int bench_argc;
 static char **bench_argv;
 
-static inline long bench_arg(const char *key, long dflt)
+/* The sizes every program reads: n watchers (or operations), a active chains, w writes, and
+ * t (1: a timeout per watcher). */
+static int n, a, w, timeouts;
+
+static long bench_arg(const char *key, long dflt)
 {
     size_t k = strlen(key);
     for (int i = 2; i < bench_argc; i++)
         if (!strncmp(bench_argv[i], key, k) && bench_argv[i][k] == '=')
             return strtol(bench_argv[i] + k + 1, NULL, 10);
     return dflt;
+}
+
+/* The tests a program offers; a test missing from the table does not apply to its API. */
+struct bench_test {
+    const char *name;
+    void (*run)(void);
+};
+
+static long bench_arg(const char *key, long dflt);
+
+/* main() of every program: reads the sizes, sets the library up (setup prints what it runs on
+ * and returns 0, or non-zero if it cannot), runs the test named by argv[1]. Exit status 0, 2 on
+ * an error, 3 when the test does not apply. */
+static inline int bench_main(int argc, char **argv, const struct bench_test *tests,
+                             int (*setup)(void))
+{
+    bench_argc = argc;
+    bench_argv = argv;
+    const char *test = argc > 1 ? argv[1] : "classic";
+    n = (int)bench_arg("n", !strcmp(test, "classic") ? 1000 : 1000000);
+    a = (int)bench_arg("a", 100);
+    w = (int)bench_arg("w", 1000);
+    timeouts = (int)bench_arg("t", 0);
+    if (a > n)
+        a = n;
+    for (const struct bench_test *t = tests; t->name; ++t) {
+        if (strcmp(t->name, test))
+            continue;
+        if (setup())
+            return 2;
+        t->run();
+        return 0;
+    }
+    fprintf(stderr, "bench: test %s does not apply here\n", test);
+    return 3;
 }
 
 /* Heap in use, from glibc's allocator statistics. */

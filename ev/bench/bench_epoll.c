@@ -9,7 +9,8 @@
 
 #include "bench.h"
 
-static int ep, n, a, w;
+static int ep;
+
 static int *fds;
 static long count, fired, writes;
 static struct epoll_event evbuf[64];
@@ -118,28 +119,27 @@ static void ready(void)
     bench_report("ready", t, 1, (double)iterations);
 }
 
-int main(int argc, char **argv)
+static int setup(void)
 {
-    bench_argc = argc;
-    bench_argv = argv;
-    const char *test = argc > 1 ? argv[1] : "classic";
-    n = (int)bench_arg("n", !strcmp(test, "classic") ? 1000 : 1000000);
-    a = (int)bench_arg("a", 100);
-    w = (int)bench_arg("w", 1000);
-    if (a > n)
-        a = n;
     if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
         bench_die("epoll_create1");
     printf("method epoll\n");
-    if (!strcmp(test, "classic") && !bench_arg("t", 0))
-        classic();
-    else if (!strcmp(test, "idle"))
-        idle();
-    else if (!strcmp(test, "ready"))
-        ready();
-    else {
-        fprintf(stderr, "bench: test %s does not apply to the bare epoll loop\n", test);
-        return 3;
-    }
     return 0;
+}
+
+/* The bare loop has no timers: "classic" with t=1 does not apply either. */
+static void classic_or_none(void)
+{
+    if (timeouts) {
+        fprintf(stderr, "bench: timeouts do not apply to the bare epoll loop\n");
+        exit(3);
+    }
+    classic();
+}
+
+int main(int argc, char **argv)
+{
+    static const struct bench_test tests[] = {
+        {"classic", classic_or_none}, {"idle", idle}, {"ready", ready}, {NULL, NULL}};
+    return bench_main(argc, argv, tests, setup);
 }

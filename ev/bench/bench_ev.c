@@ -14,7 +14,6 @@
 #include "bench.h"
 
 static struct ev_loop *loop;
-static int n, a, w, timeouts;
 static int *fds;
 static ev_io *ios;
 static ev_timer *tos;
@@ -89,9 +88,7 @@ static void classic(void)
     bench_report("events", events, reps, (double)a + w);
 }
 
-static void timer_cb(struct ev_loop *l, ev_timer *t, int revents)
-{
-}
+static void timer_cb(struct ev_loop *l, ev_timer *t, int revents) {}
 
 static void timers(void)
 {
@@ -201,38 +198,21 @@ static void memory(void)
            sizeof(ev_timer), (double)(h1 - h0) / n, (double)(h2 - h1) / n);
 }
 
-int main(int argc, char **argv)
+static int setup(void)
 {
-    bench_argc = argc;
-    bench_argv = argv;
-    const char *test = argc > 1 ? argv[1] : "classic";
-    n = (int)bench_arg("n", !strcmp(test, "classic") ? 1000 : 1000000);
-    a = (int)bench_arg("a", 100);
-    w = (int)bench_arg("w", 1000);
-    timeouts = (int)bench_arg("t", 0);
-    if (a > n)
-        a = n;
     loop = ev_default_loop((unsigned)bench_arg("flags", 0));
     if (!loop) {
         fprintf(stderr, "bench: no loop\n");
-        return 2;
+        return 1;
     }
     printf("backend %u\n", ev_backend(loop));
-    if (!strcmp(test, "classic"))
-        classic();
-    else if (!strcmp(test, "timers"))
-        timers();
-    else if (!strcmp(test, "again"))
-        again();
-    else if (!strcmp(test, "idle"))
-        idle();
-    else if (!strcmp(test, "ready"))
-        ready();
-    else if (!strcmp(test, "memory"))
-        memory();
-    else {
-        fprintf(stderr, "bench: unknown test %s\n", test);
-        return 2;
-    }
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct bench_test tests[] = {
+        {"classic", classic}, {"timers", timers}, {"again", again}, {"idle", idle},
+        {"ready", ready},     {"memory", memory}, {NULL, NULL}};
+    return bench_main(argc, argv, tests, setup);
 }

@@ -12,7 +12,6 @@
 
 #include "bench.h"
 
-static int n, a, w, timeouts;
 static int *fds;
 static struct event *evs;
 static struct timeval *tvs;
@@ -50,8 +49,7 @@ static void classic(void)
         for (int i = 0; i < n; i++) {
             if (r >= 0)
                 event_del(&evs[i]);
-            event_set(&evs[i], fds[i], EV_READ | EV_PERSIST, classic_read_cb,
-                      (void *)(intptr_t)i);
+            event_set(&evs[i], fds[i], EV_READ | EV_PERSIST, classic_read_cb, (void *)(intptr_t)i);
             if (timeouts) {
                 double t = 100. + bench_drand() * 50.;
                 tvs[i].tv_sec = (long)t;
@@ -82,9 +80,7 @@ static void classic(void)
     bench_report("events", events, reps, (double)a + w);
 }
 
-static void timer_cb(int fd, short which, void *arg)
-{
-}
+static void timer_cb(int fd, short which, void *arg) {}
 
 static void timers(void)
 {
@@ -183,35 +179,20 @@ static void memory(void)
            sizeof(struct event), (double)(h1 - h0) / n, (double)(h2 - h1) / n);
 }
 
-int main(int argc, char **argv)
+static int setup(void)
 {
-    bench_argc = argc;
-    bench_argv = argv;
-    const char *test = argc > 1 ? argv[1] : "classic";
-    n = (int)bench_arg("n", !strcmp(test, "classic") ? 1000 : 1000000);
-    a = (int)bench_arg("a", 100);
-    w = (int)bench_arg("w", 1000);
-    timeouts = (int)bench_arg("t", 0);
-    if (a > n)
-        a = n;
     if (!event_init()) {
         fprintf(stderr, "bench: event_init failed\n");
-        return 2;
+        return 1;
     }
     printf("method %s\n", event_get_method());
-    if (!strcmp(test, "classic"))
-        classic();
-    else if (!strcmp(test, "timers"))
-        timers();
-    else if (!strcmp(test, "again"))
-        again();
-    else if (!strcmp(test, "ready"))
-        ready();
-    else if (!strcmp(test, "memory"))
-        memory();
-    else {
-        fprintf(stderr, "bench: test %s is not available on the libevent API\n", test);
-        return 3;
-    }
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct bench_test tests[] = {{"classic", classic}, {"timers", timers},
+                                              {"again", again},     {"ready", ready},
+                                              {"memory", memory},   {NULL, NULL}};
+    return bench_main(argc, argv, tests, setup);
 }

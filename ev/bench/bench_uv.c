@@ -11,7 +11,6 @@
 #include "bench.h"
 
 static uv_loop_t *loop;
-static int n, a, w, timeouts;
 static int *fds;
 static uv_poll_t *polls;
 static uv_timer_t *tos;
@@ -86,9 +85,7 @@ static void classic(void)
     bench_report("events", events, reps, (double)a + w);
 }
 
-static void timer_cb(uv_timer_t *t)
-{
-}
+static void timer_cb(uv_timer_t *t) {}
 
 static void timers(void)
 {
@@ -200,34 +197,17 @@ static void memory(void)
            sizeof(uv_timer_t), (double)(h1 - h0) / n, (double)(h2 - h1) / n);
 }
 
-int main(int argc, char **argv)
+static int setup(void)
 {
-    bench_argc = argc;
-    bench_argv = argv;
-    const char *test = argc > 1 ? argv[1] : "classic";
-    n = (int)bench_arg("n", !strcmp(test, "classic") ? 1000 : 1000000);
-    a = (int)bench_arg("a", 100);
-    w = (int)bench_arg("w", 1000);
-    timeouts = (int)bench_arg("t", 0);
-    if (a > n)
-        a = n;
     loop = uv_default_loop();
     printf("method libuv-%s\n", uv_version_string());
-    if (!strcmp(test, "classic"))
-        classic();
-    else if (!strcmp(test, "timers"))
-        timers();
-    else if (!strcmp(test, "again"))
-        again();
-    else if (!strcmp(test, "idle"))
-        idle();
-    else if (!strcmp(test, "ready"))
-        ready();
-    else if (!strcmp(test, "memory"))
-        memory();
-    else {
-        fprintf(stderr, "bench: unknown test %s\n", test);
-        return 2;
-    }
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct bench_test tests[] = {
+        {"classic", classic}, {"timers", timers}, {"again", again}, {"idle", idle},
+        {"ready", ready},     {"memory", memory}, {NULL, NULL}};
+    return bench_main(argc, argv, tests, setup);
 }

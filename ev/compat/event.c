@@ -21,6 +21,7 @@
 #include <string.h>
 
 #define EVENT_BITS (EV_TIMEOUT | EV_SIGNAL | EV_READ | EV_WRITE)
+#define SHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define MAX_PRIORITIES 256 /* libevent 2's limit; 1.4 had none */
 #define EV_LEVELS (EV_MAXPRI - EV_MINPRI + 1)
 
@@ -56,9 +57,13 @@ static struct ev_loop *sig_owner[NSIG];
 static int sig_users[NSIG];
 
 #if defined(__GNUC__) || defined(__clang__)
+#define COLD __attribute__((cold, noinline))
 __attribute__((cold, noinline, format(printf, 2, 3)))
+#else
+#define COLD
 #endif
-static void log_msg(int severity, const char *fmt, ...)
+static void
+log_msg(int severity, const char *fmt, ...)
 {
     char buf[256];
     va_list ap;
@@ -445,6 +450,13 @@ static void attach(struct event *ev, struct event_base *base, struct base_state 
     ev->ev_pri = st ? st->npri / 2 : 0;
 }
 
+/* The current base's state, made by event_init if there is none yet. */
+static COLD struct base_state *init_current(void)
+{
+    event_init();
+    return current;
+}
+
 void event_set(struct event *ev, int fd, short events, event_callback_fn cb, void *arg)
 {
     if (events & EV_SIGNAL)
@@ -452,20 +464,18 @@ void event_set(struct event *ev, int fd, short events, event_callback_fn cb, voi
     else
         ev_init(&ev->iosig.io, io_cb);
     ev_init(&ev->to, timer_cb);
-    /* The current base's state is at hand: no registry lookup (and no lock)
-     * on this path, which programs take for every event they re-arm. */
-    struct base_state *st = current;
-    if (!st) {
-        event_init();
-        st = current;
-    }
-    attach(ev, st ? (struct event_base *)st->loop : NULL, st);
     ev->ev_callback = cb;
     ev->ev_arg = arg;
     ev->ev_fd = fd;
     ev->ev_events = events;
     ev->ev_res = 0;
     ev->ev_flags = EVLIST_INIT;
+    /* The current base's state is at hand: no registry lookup (and no lock)
+     * on this path, which programs take for every event they re-arm. */
+    struct base_state *st = current;
+    if (SHIM_UNLIKELY(!st))
+        st = init_current();
+    attach(ev, st ? (struct event_base *)st->loop : NULL, st);
 }
 
 static int check_set(const struct event *ev, const char *call)
@@ -503,7 +513,9 @@ static struct base_state *event_state(struct event *ev)
     return st;
 }
 
-int event_add(struct event *ev, struct timeval *tv)
+/* event_add on an event that is not set, has no base, or is a signal: the
+ * uncommon cases, out of line. Returns 0 or -1 as event_add. */
+static COLD int add_unusual(struct event *ev, int pri)
 {
     if (check_set(ev, "event_add") < 0)
         return -1;
@@ -512,70 +524,87 @@ int event_add(struct event *ev, struct timeval *tv)
         log_msg(_EVENT_LOG_WARN, "event_add: event %p has no base", (void *)ev);
         return -1;
     }
+    int signum = ev->ev_fd;
+    if (ev->ev_events & (EV_READ | EV_WRITE)) {
+        log_msg(_EVENT_LOG_WARN, "event_add: EV_SIGNAL cannot be combined with EV_READ/EV_WRITE");
+        return -1;
+    }
+    if (signum < 1 || signum >= NSIG) {
+        log_msg(_EVENT_LOG_WARN, "event_add: signal number %d out of range", signum);
+        return -1;
+    }
+    if (!ev_is_active(&ev->iosig.sig)) {
+        pthread_mutex_lock(&registry_lock);
+        int taken = sig_owner[signum] && sig_owner[signum] != loop;
+        if (!taken) {
+            sig_owner[signum] = loop;
+            ++sig_users[signum];
+        }
+        pthread_mutex_unlock(&registry_lock);
+        if (taken) {
+            log_msg(_EVENT_LOG_WARN, "event_add: signal %d is already handled by another base",
+                    signum);
+            return -1;
+        }
+        ev_signal_set(&ev->iosig.sig, signum);
+        ev_set_priority(&ev->iosig.sig, pri);
+        ev_signal_start(loop, &ev->iosig.sig);
+    }
+    return 0;
+}
+
+/* The timeout of event_add: a new one replaces the old one, also one that
+ * already fired and waits for its callback. */
+static void add_timeout(struct ev_loop *loop, struct event *ev, const struct timeval *tv, int pri)
+{
+    ev_tstamp t = tv_seconds(tv);
+    if (ev_is_active(&ev->to) && t > 0. && ev->to.priority == pri) {
+        /* Re-arming a running timeout (the common "reset the idle timer"
+         * pattern): one move in the heap instead of a removal and an
+         * insertion. The timer stays one-shot. */
+        ev->to.repeat = t;
+        ev_timer_again(loop, &ev->to);
+        ev->to.repeat = 0.;
+        return;
+    }
+    if (ev_is_active(&ev->to) || ev_is_pending(&ev->to))
+        ev_timer_stop(loop, &ev->to);
+    ev_timer_set(&ev->to, t, 0.);
+    ev_set_priority(&ev->to, pri);
+    ev_timer_start(loop, &ev->to);
+}
+
+int event_add(struct event *ev, struct timeval *tv)
+{
+    struct ev_loop *loop = ev ? (struct ev_loop *)ev->ev_base : NULL;
+    if (SHIM_UNLIKELY(!loop || !(ev->ev_flags & EVLIST_INIT)))
+        return add_unusual(ev, 0); /* reports what is wrong */
     struct base_state *st = event_state(ev);
     int pri = ev_priority_of(st, ev->ev_pri);
-
-    if (is_signal_event(ev)) {
-        int signum = ev->ev_fd;
-        if (ev->ev_events & (EV_READ | EV_WRITE)) {
-            log_msg(_EVENT_LOG_WARN,
-                    "event_add: EV_SIGNAL cannot be combined with EV_READ/EV_WRITE");
+    short events = ev->ev_events;
+    int flags = EVLIST_INIT | EVLIST_ACTIVE; /* as libev: ACTIVE set by every successful add */
+    if (SHIM_UNLIKELY(events & EV_SIGNAL)) {
+        if (add_unusual(ev, pri) < 0)
             return -1;
-        }
-        if (signum < 1 || signum >= NSIG) {
-            log_msg(_EVENT_LOG_WARN, "event_add: signal number %d out of range", signum);
-            return -1;
-        }
-        if (!ev_is_active(&ev->iosig.sig)) {
-            pthread_mutex_lock(&registry_lock);
-            int taken = sig_owner[signum] && sig_owner[signum] != loop;
-            if (!taken) {
-                sig_owner[signum] = loop;
-                ++sig_users[signum];
-            }
-            pthread_mutex_unlock(&registry_lock);
-            if (taken) {
-                log_msg(_EVENT_LOG_WARN, "event_add: signal %d is already handled by another base",
-                        signum);
-                return -1;
-            }
-            ev_signal_set(&ev->iosig.sig, signum);
-            ev_set_priority(&ev->iosig.sig, pri);
-            ev_signal_start(loop, &ev->iosig.sig);
-        }
-    } else if (ev->ev_events & (EV_READ | EV_WRITE)) {
-        if (ev->ev_fd < 0) {
+        flags |= EVLIST_SIGNAL;
+    } else if (events & (EV_READ | EV_WRITE)) {
+        if (SHIM_UNLIKELY(ev->ev_fd < 0)) {
             log_msg(_EVENT_LOG_WARN, "event_add: negative fd %d", ev->ev_fd);
             return -1;
         }
         if (!ev_is_active(&ev->iosig.io)) {
-            ev_io_set(&ev->iosig.io, ev->ev_fd, ev->ev_events & (EV_READ | EV_WRITE));
+            ev_io_set(&ev->iosig.io, ev->ev_fd, events & (EV_READ | EV_WRITE));
             ev_set_priority(&ev->iosig.io, pri);
             ev_io_start(loop, &ev->iosig.io);
         }
+        flags |= EVLIST_INSERTED;
     }
-
-    /* A new timeout replaces the old one, also one that already fired and
-     * waits for its callback; NULL leaves it as it is (libevent 1.4). */
-    if (tv) {
-        ev_tstamp t = tv_seconds(tv);
-        if (ev_is_active(&ev->to) && t > 0. && ev->to.priority == pri) {
-            /* Re-arming a running timeout (the common "reset the idle
-             * timer" pattern): one move in the heap instead of a removal and
-             * an insertion. The timer stays one-shot. */
-            ev->to.repeat = t;
-            ev_timer_again(loop, &ev->to);
-            ev->to.repeat = 0.;
-        } else {
-            if (ev_is_active(&ev->to) || ev_is_pending(&ev->to))
-                ev_timer_stop(loop, &ev->to);
-            ev_timer_set(&ev->to, t, 0.);
-            ev_set_priority(&ev->to, pri);
-            ev_timer_start(loop, &ev->to);
-        }
-    }
-    sync_flags(ev);
-    ev->ev_flags |= EVLIST_ACTIVE; /* as libev: set by every successful add */
+    /* NULL leaves the timeout as it is (libevent 1.4). */
+    if (tv)
+        add_timeout(loop, ev, tv, pri);
+    if (ev_is_active(&ev->to))
+        flags |= EVLIST_TIMEOUT;
+    ev->ev_flags = flags;
     return 0;
 }
 
@@ -716,7 +745,7 @@ int event_priority_set(struct event *ev, int pri)
                 npri - 1);
         return -1;
     }
-    if (ev_is_pending((ev_watcher *)&ev->iosig) || ev_is_pending(&ev->to))
+    if (ev_is_pending(&ev->iosig.io) || ev_is_pending(&ev->to))
         return -1; /* libevent refuses while the callback is queued */
     ev->ev_pri = pri;
     if (!ev->ev_base)
