@@ -242,7 +242,7 @@ TEST_P(MoreTest, WaitErrorGoesToSyserrCallback)
     DIR *d = opendir("/proc/self/fd");
     ASSERT_NE(d, nullptr);
     while (struct dirent *e = readdir(d)) {
-        char path[64], target[128];
+        char path[300], target[128];
         snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
         ssize_t len = readlink(path, target, sizeof target - 1);
         if (len > 0) {
