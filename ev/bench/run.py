@@ -247,7 +247,7 @@ def table(wall, cg, sc, mem, meta):
     return "\n".join(lines) + "\n", verdicts
 
 
-def chart(wall, path):
+def chart(wall, path, meta):
     """Four panels like libev's published graphs: setup and event time over N, with and
     without timeouts, one line per implementation (log-scale y)."""
     import math
@@ -258,13 +258,17 @@ def chart(wall, path):
               ("setup", 1, "re-registration with timeouts"),
               ("events", 0, "event processing, ns per event"),
               ("events", 1, "event processing with timeouts")]
-    W, H, PW, PH, M = 1000, 760, 440, 280, 60
+    W, H, PW, PH, M = 1100, 800, 440, 280, 70
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
            'font-family="sans-serif" font-size="12">' % (W, H),
-           '<rect width="100%" height="100%" fill="white"/>']
+           '<rect width="100%" height="100%" fill="white"/>',
+           '<text x="%d" y="24" font-size="15" font-weight="bold">ev vs libev 4.33, libevent 2.1, '
+           'libuv: the classic benchmark (wall time, median of %d rounds)</text>' % (M, meta["rounds"]),
+           '<text x="%d" y="42" fill="#555">%s, %s; lower is better</text>' % (
+               M, meta["machine"], meta["date"])]
     for pi, (metric, t, title) in enumerate(panels):
         ox = M + (pi % 2) * (PW + M + 10)
-        oy = 40 + (pi // 2) * (PH + M + 20)
+        oy = 70 + (pi // 2) * (PH + M + 20)
         series = {}
         for impl in IMPLS:
             pts = []
@@ -307,7 +311,7 @@ def chart(wall, path):
                 c, " ".join("%.1f,%.1f" % (X(n), Y(v)) for n, v in pts)))
             for n, v in pts:
                 out.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>' % (X(n), Y(v), c))
-    ly = H - 40
+    ly = H - 44
     for i, impl in enumerate(IMPLS):
         x = M + (i % 4) * 230
         y = ly + (i // 4) * 18
@@ -354,7 +358,7 @@ def main():
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump({"meta": meta, "wall": wall, "callgrind": cg, "syscalls": sc, "memory": mem},
                   f, indent=1)
-    chart(wall, os.path.join(a.out, "chart.svg"))
+    chart(wall, os.path.join(a.out, "chart.svg"), meta)
     print(text)
     for label, m, r, tgt, ok in verdicts:
         print("target %-26s %-7s ev/libev %s (<= %.1f): %s" % (
