@@ -50,7 +50,13 @@ rc=$?
 set -e
 if ((rc != 0)) || compgen -G "$out/artifacts/*" >/dev/null; then
     echo "run_fuzzer: FAILED (exit $rc); inputs in $out/artifacts:" >&2
-    ls -l "$out/artifacts" >&2 || true
+    for f in "$out"/artifacts/*; do
+        [[ -f $f ]] || continue
+        # The input itself, so that a CI log is enough to reproduce: base64 -d > regressions/NAME
+        echo "run_fuzzer: $(basename "$f") ($(wc -c <"$f") bytes), base64:" >&2
+        base64 -w 0 "$f" >&2
+        echo >&2
+    done
     exit 1
 fi
 echo "run_fuzzer: no crash in ${seconds}s" >&2
