@@ -567,7 +567,7 @@ static void do_op(void)
                     s->m_at = s->u.timer.at;
             }
             if (s->kind == K_IO && (r & EV_ERROR))
-                s->m_active = 0;
+                s->m_active = !!ev_is_active(w); /* stopped by the loop, maybe started again */
         }
         break;
     }
