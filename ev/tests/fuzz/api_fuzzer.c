@@ -83,7 +83,8 @@ static unsigned byte(void)
 /* ---- pipes: fixed fd numbers, so a closed one is not reused by the loop's own fds ---------- */
 
 enum { NPIPE = 2, FD_BASE = 300 };
-static int fd_open[2 * NPIPE]; /* fd FD_BASE + i is open */
+static int fd_open[2 * NPIPE];   /* fd FD_BASE + i is open */
+static unsigned closes[2 * NPIPE]; /* times it was closed */
 
 static int pipe_fd(int i)
 {
@@ -95,6 +96,7 @@ static void pipe_close(int i)
     if (fd_open[i]) {
         close(pipe_fd(i));
         fd_open[i] = 0;
+        ++closes[i];
     }
 }
 
@@ -190,9 +192,19 @@ static void verify_pool(const char *where)
         check_slot(&pool[i], where);
 }
 
+/* ev_once: each holds a reference per watcher (timer, and io when given an fd) until it fires */
+static int onces_out, onces_refs, draining;
+
+struct once_rec {
+    int refs;
+    int fd_end; /* pipe end watched, or -1 */
+    unsigned closes; /* closes[fd_end] when made */
+    int closed;      /* the fd was closed when made */
+};
+
 static int model_refs(void)
 {
-    int n = ref_delta + !!ev_is_active(&guard);
+    int n = ref_delta + !!ev_is_active(&guard) + onces_refs;
     for (int i = 0; i < NSLOT; ++i)
         n += !!pool[i].m_active;
     return n;
@@ -293,6 +305,27 @@ static void plain_cb(struct ev_loop *l, ev_watcher *w, int revents)
     CHECK(l == loop, "wrong loop");
     cb_common((struct slot *)w->data, revents);
 }
+
+static void once_cb(int revents, void *arg)
+{
+    struct once_rec *r = (struct once_rec *)arg;
+    CHECK(revents & (EV_TIMER | EV_READ | EV_WRITE), "ev_once callback with revents %#x", revents);
+    if (revents & EV_ERROR)
+        CHECK(r->fd_end >= 0 && (r->closed || closes[r->fd_end] != r->closes),
+              "ev_once EV_ERROR on an fd never closed");
+    --onces_out;
+    onces_refs -= r->refs;
+    free(r);
+    if (trace)
+        fprintf(stderr, "%*sonce revents %#x\n", 2 * in_cb, "", revents);
+    ++in_cb;
+    verify_pool("ev_once callback");
+    do_ops((int)(byte() % 4));
+    --in_cb;
+}
+
+/* Before a loop goes: every ev_once must fire (an unfired one would leak, as in libev). */
+static void drain_onces(void);
 
 static void guard_cb(struct ev_loop *l, ev_timer *w, int revents)
 {
@@ -470,10 +503,20 @@ static void run_loop(int once)
     verify_pool("after ev_run");
 }
 
+static void drain_onces(void)
+{
+    draining = 1;
+    for (int i = 0; onces_out > 0 && i < 100000; ++i)
+        run_loop(1);
+    draining = 0;
+    CHECK(onces_out == 0, "%d ev_once callbacks never came", onces_out);
+}
+
 static void destroy_loop(void)
 {
     if (!loop)
         return;
+    drain_onces();
     ev_loop_destroy(loop);
     loop = NULL;
 }
@@ -492,6 +535,7 @@ static void make_loop(unsigned b)
     CHECK(loop != NULL, "ev_loop_new(%#x) failed", flags);
     CHECK(ev_backend(loop) == want, "backend %#x, wanted %#x", ev_backend(loop), want);
     ref_delta = 0;
+    onces_out = onces_refs = 0;
     order_iter = ~0u;
     ev_timer_init(&guard, guard_cb, 0., 0.);
     for (int i = 0; i < NSLOT; ++i) {
@@ -508,9 +552,9 @@ static void do_op(void)
     struct slot *s = &pool[byte() % NSLOT];
     ev_watcher *w = &s->u.w;
     if (trace)
-        fprintf(stderr, "%*sop %u slot %d (kind %d) depth %d iter %u\n", 2 * in_cb, "", op % 24,
+        fprintf(stderr, "%*sop %u slot %d (kind %d) depth %d iter %u\n", 2 * in_cb, "", op % 27,
                 (int)(s - pool), s->kind, ev_depth(loop), ev_iteration(loop));
-    switch (op % 24) {
+    switch (op % 27) {
     case 0: /* (re)initialise: only when neither active nor pending */
         if (!ev_is_active(w) && !ev_is_pending(w))
             slot_init(s);
@@ -656,6 +700,34 @@ static void do_op(void)
         break;
     case 23:
         ev_now_update(loop);
+        break;
+    case 24: /* ev_once with a timeout (0 or 1 us) and maybe a pipe fd */
+        if (!draining) {
+            struct once_rec *r = (struct once_rec *)malloc(sizeof *r);
+            r->fd_end = op & 0x80 ? -1 : (int)(byte() % (2 * NPIPE));
+            r->refs = 1 + (r->fd_end >= 0);
+            r->closes = r->fd_end >= 0 ? closes[r->fd_end] : 0;
+            r->closed = r->fd_end >= 0 && !fd_open[r->fd_end];
+            ++onces_out;
+            onces_refs += r->refs;
+            ev_once(loop, r->fd_end >= 0 ? pipe_fd(r->fd_end) : -1, op & 0x40 ? EV_WRITE : EV_READ,
+                    op & 0x20 ? 1e-6 : 0., once_cb, r);
+        }
+        break;
+    case 25: { /* collect intervals: never make a run block, as every timeout here is 0 */
+        static const double ivs[] = {0., 1e-5, 1e-4};
+        if (op & 0x80)
+            ev_set_io_collect_interval(loop, ivs[byte() % 3]);
+        else
+            ev_set_timeout_collect_interval(loop, ivs[byte() % 3]);
+        break;
+    }
+    case 26: /* invoke what is queued, outside ev_run */
+        if (!in_cb) {
+            ev_invoke_pending(loop);
+            CHECK(ev_pending_count(loop) == 0, "pending after ev_invoke_pending");
+            ev_timer_stop(loop, &guard);
+        }
         break;
     }
     verify_pool("after op");
