@@ -76,6 +76,11 @@ template <class F> int RunInChild(F fn, std::string *err)
     return status;
 }
 
+extern int async_calls;
+void AsyncCb(struct ev_loop *, ev_async *, int);
+void SendBeforePoll(struct ev_loop *l);
+extern ev_async *send_me;
+
 class FaultTest : public evtest::LoopTest {
   protected:
     int fds[2] = {-1, -1};
@@ -163,6 +168,58 @@ TEST_P(FaultTest, EbadfFromEpollCtlErrorsTheWatchers)
     EXPECT_EQ(io_revents, EV_READ);
     EXPECT_TRUE(ev_is_active(&io));
     ev_verify(loop);
+}
+
+TEST_P(FaultTest, OtherEpollCtlFailuresErrorTheWatcherToo)
+{
+    if (GetParam() != EVBACKEND_EPOLL)
+        GTEST_SKIP() << "epoll_ctl is epoll's";
+    /* ENOSPC: max_user_watches reached; ENOMEM: no kernel memory; EINVAL: an fd epoll refuses */
+    for (int err : {ENOSPC, ENOMEM, EINVAL}) {
+        SCOPED_TRACE(strerror(err));
+        io_calls = 0;
+        inject::Reset();
+        inject::Arm(inject::EPOLL_CTL, err, 1, fds[0]);
+        ev_io_start(loop, &io);
+        EXPECT_TRUE(RunUntil([&] { return io_calls > 0; }));
+        EXPECT_EQ(inject::Injected(inject::EPOLL_CTL), 1);
+        EXPECT_EQ(io_revents, EV_ERROR | EV_READ | EV_WRITE);
+        EXPECT_FALSE(ev_is_active(&io));
+        ev_verify(loop);
+    }
+    EXPECT_TRUE(syserr_msgs.empty());
+}
+
+TEST_P(FaultTest, FailedReadsOfTheWakeupChannelLoseNothing)
+{
+    ev_async a;
+    ev_async_init(&a, AsyncCb);
+    ev_async_start(loop, &a);
+    int efd = inject::LastEventfd();
+    ASSERT_GE(efd, 0) << "no eventfd";
+    ev_set_loop_release_cb(loop, SendBeforePoll, nullptr);
+    for (int err : {EINTR, EAGAIN}) {
+        SCOPED_TRACE(strerror(err));
+        inject::Arm(inject::READ, err, 2, efd);
+        async_calls = 0;
+        send_me = &a; /* written to the eventfd: the loop wakes and reads it */
+        EXPECT_TRUE(RunUntil([] { return async_calls > 0; }));
+        EXPECT_EQ(async_calls, 1);
+        EXPECT_GE(inject::Injected(inject::READ), 1);
+        /* the eventfd stayed readable after the failed read; a later read empties it, and the
+         * loop then goes back to sleep: the next wake-up is a new send */
+        for (int i = 0; i < 5; ++i)
+            ev_run(loop, EVRUN_NOWAIT);
+        EXPECT_EQ(async_calls, 1);
+        send_me = &a;
+        EXPECT_TRUE(RunUntil([] { return async_calls > 1; }));
+        EXPECT_EQ(async_calls, 2);
+        inject::Reset();
+    }
+    EXPECT_TRUE(syserr_msgs.empty());
+    ev_verify(loop);
+    ev_async_stop(loop, &a);
+    ev_set_loop_release_cb(loop, nullptr, nullptr);
 }
 
 TEST_P(FaultTest, EbadfFromWaitCall)
