@@ -118,7 +118,10 @@ static void pipe_open(int k)
 
 /* ---- the watcher pool and its model --------------------------------------------------------- */
 
-enum kind { K_IO, K_TIMER, K_PERIODIC, K_IDLE, K_PREPARE, K_CHECK, K_ASYNC };
+enum kind { K_IO, K_TIMER, K_PERIODIC, K_IDLE, K_PREPARE, K_CHECK, K_ASYNC, K_SIGNAL };
+
+/* SIGURG: ignored by default, so a signal that outlived its watcher could not kill us */
+#define FUZZ_SIGNUM SIGURG
 
 struct slot {
     enum kind kind;
@@ -131,19 +134,21 @@ struct slot {
         ev_prepare prepare;
         ev_check check;
         ev_async async;
+        ev_signal signal;
     } u;
     int m_active;   /* model: should be active */
     int fed;        /* fed, or restarted while queued, since its last callback/unqueue:
                      * its next callback is not interpreted strictly */
     double m_at;    /* timers: the deadline (w->at) while active */
-    int sent;       /* async: sent while active, not yet delivered */
-    unsigned got;   /* async: deliveries (and stops / unqueues that drop a send) */
+    int sent;       /* async, signal: sent while active, not yet delivered */
+    unsigned got;   /* async, signal: deliveries (and stops / unqueues that drop a send) */
     int pipe_end;   /* io: which pipe fd (0 .. 2*NPIPE-1) */
 };
 
 static const enum kind pool_kinds[] = {
     K_IO,       K_IO,       K_IO,   K_IO,      K_TIMER, K_TIMER, K_TIMER, K_TIMER, K_TIMER,
     K_PERIODIC, K_PERIODIC, K_IDLE, K_IDLE,    K_PREPARE, K_CHECK, K_ASYNC, K_ASYNC,
+    K_SIGNAL,   K_SIGNAL,
 };
 enum { NSLOT = sizeof pool_kinds / sizeof pool_kinds[0] };
 
@@ -152,6 +157,7 @@ static struct ev_loop *loop;
 static ev_timer guard; /* a zero timer that keeps EVRUN_ONCE from blocking */
 static int ref_delta;  /* ev_ref - ev_unref calls on this loop */
 static int in_cb;      /* callback nesting */
+static unsigned errors; /* EV_ERROR callbacks so far */
 static int trace;      /* FUZZ_TRACE=1: print every operation and callback */
 
 /* timer order: the last timer fired from the heap in this iteration, per priority */
@@ -233,6 +239,7 @@ static void io_cb(struct ev_loop *l, ev_io *w, int revents)
     struct slot *s = (struct slot *)w->data;
     CHECK(l == loop, "wrong loop");
     if (revents & EV_ERROR) {
+        ++errors;
         CHECK(!fd_open[s->pipe_end], "EV_ERROR on an open fd %d", w->fd);
         if (!s->fed)
             CHECK(!ev_is_active(w), "EV_ERROR but the watcher is still active");
@@ -300,6 +307,17 @@ static void async_cb(struct ev_loop *l, ev_async *w, int revents)
     cb_common(s, revents);
 }
 
+static void signal_cb(struct ev_loop *l, ev_signal *w, int revents)
+{
+    struct slot *s = (struct slot *)w->data;
+    CHECK(l == loop, "wrong loop");
+    if (revents & EV_SIGNAL) {
+        s->sent = 0;
+        ++s->got;
+    }
+    cb_common(s, revents);
+}
+
 static void plain_cb(struct ev_loop *l, ev_watcher *w, int revents)
 {
     CHECK(l == loop, "wrong loop");
@@ -310,6 +328,8 @@ static void once_cb(int revents, void *arg)
 {
     struct once_rec *r = (struct once_rec *)arg;
     CHECK(revents & (EV_TIMER | EV_READ | EV_WRITE), "ev_once callback with revents %#x", revents);
+    if (revents & EV_ERROR)
+        ++errors;
     if (revents & EV_ERROR)
         CHECK(r->fd_end >= 0 && (r->closed || closes[r->fd_end] != r->closes),
               "ev_once EV_ERROR on an fd never closed");
@@ -369,6 +389,9 @@ static void slot_init(struct slot *s)
     case K_ASYNC:
         ev_async_init(&s->u.async, async_cb);
         break;
+    case K_SIGNAL:
+        ev_signal_init(&s->u.signal, signal_cb, FUZZ_SIGNUM);
+        break;
     }
     w->data = s;
     s->m_active = 0;
@@ -404,6 +427,11 @@ static void slot_start(struct slot *s)
             s->sent = 0;
         ev_async_start(loop, &s->u.async);
         break;
+    case K_SIGNAL:
+        if (!s->m_active)
+            s->sent = 0;
+        ev_signal_start(loop, &s->u.signal);
+        break;
     }
     s->m_active = 1;
     if (s->kind == K_TIMER)
@@ -436,6 +464,11 @@ static void slot_stop(struct slot *s)
         s->sent = 0;
         ++s->got;
         break;
+    case K_SIGNAL:
+        ev_signal_stop(loop, &s->u.signal);
+        s->sent = 0;
+        ++s->got;
+        break;
     }
     CHECK(!ev_is_pending(&s->u.w), "pending after stop");
     s->m_active = 0;
@@ -459,6 +492,8 @@ static int kind_events(enum kind k)
         return EV_CHECK;
     case K_ASYNC:
         return EV_ASYNC;
+    case K_SIGNAL:
+        return EV_SIGNAL;
     }
     return EV_CUSTOM;
 }
@@ -468,10 +503,12 @@ static void run_loop(int once)
     int async_before[NSLOT];
     unsigned got_before[NSLOT];
     for (int i = 0; i < NSLOT; ++i) {
-        async_before[i] = pool[i].kind == K_ASYNC && pool[i].m_active && pool[i].sent;
+        async_before[i] = (pool[i].kind == K_ASYNC || pool[i].kind == K_SIGNAL) &&
+                          pool[i].m_active && pool[i].sent;
         got_before[i] = pool[i].got;
     }
     unsigned it0 = ev_iteration(loop);
+    unsigned errors0 = errors;
     if (once) {
         /* ONCE: the guard (a zero timer) keeps the poll from blocking */
         ev_timer_stop(loop, &guard);
@@ -487,9 +524,11 @@ static void run_loop(int once)
     if (ev_iteration(loop) != it0) {
         /* the backend was polled: whatever was sent before is delivered */
         for (int i = 0; i < NSLOT; ++i)
-            if (async_before[i])
-                CHECK(pool[i].got != got_before[i], "async %d sent before ev_run but not delivered",
-                      i);
+            /* select answers EBADF for a closed fd without reporting the others: then a
+             * signalfd's readiness shows one iteration later */
+            if (async_before[i] && !(pool[i].kind == K_SIGNAL && errors != errors0))
+                CHECK(pool[i].got != got_before[i],
+                      "async/signal %d sent before ev_run but not delivered", i);
     }
     if (in_cb && ev_depth(loop) > 0) {
         /* an outer EVRUN_ONCE may still poll: keep the guard armed */
@@ -531,8 +570,12 @@ static void make_loop(unsigned b)
     unsigned flags = EVFLAG_NOENV | want;
     if (b & 4)
         flags |= EVFLAG_NOTIMERFD;
+    if (b & 8)
+        flags |= EVFLAG_SIGNALFD;
     loop = ev_loop_new(flags);
     CHECK(loop != NULL, "ev_loop_new(%#x) failed", flags);
+    if (trace)
+        fprintf(stderr, "new loop, flags %#x\n", flags);
     CHECK(ev_backend(loop) == want, "backend %#x, wanted %#x", ev_backend(loop), want);
     ref_delta = 0;
     onces_out = onces_refs = 0;
@@ -581,6 +624,20 @@ static void do_op(void)
             ev_async_send(loop, &s->u.async);
             if (s->m_active)
                 s->sent = 1;
+        } else if (s->kind == K_SIGNAL) {
+            /* raise only while this loop owns the signal; ev_feed_signal at any time */
+            int any = 0;
+            for (int i = 0; i < NSLOT; ++i)
+                any |= pool[i].kind == K_SIGNAL && pool[i].m_active;
+            if (trace)
+                fprintf(stderr, "%*s%s\n", 2 * in_cb, "", op & 0x80 ? "ev_feed_signal" : any ? "raise" : "-");
+            if (op & 0x80)
+                ev_feed_signal(FUZZ_SIGNUM);
+            else if (any)
+                raise(FUZZ_SIGNUM);
+            for (int i = 0; i < NSLOT; ++i)
+                if (pool[i].kind == K_SIGNAL && pool[i].m_active)
+                    pool[i].sent = 1;
         }
         break;
     case 5:
@@ -600,7 +657,7 @@ static void do_op(void)
         CHECK(!!r == !!was, "ev_clear_pending returned %#x, was pending %d", r, was);
         if (was) {
             s->fed = 0;
-            if (s->kind == K_ASYNC && (r & EV_ASYNC)) {
+            if ((s->kind == K_ASYNC && (r & EV_ASYNC)) || (s->kind == K_SIGNAL && (r & EV_SIGNAL))) {
                 s->sent = 0;
                 ++s->got;
             }
