@@ -3,14 +3,16 @@
  *
  * The input is a program: each byte (or group of bytes) picks an operation on
  * a small pool of watchers (io on two pipes, timers, periodics, idle, prepare,
- * check, async) of one loop: init, start, stop, ev_timer_again,
- * ev_periodic_again, ev_feed_event, ev_set_priority (inactive and not pending
- * only), ev_clear_pending, ev_run (EVRUN_NOWAIT, or EVRUN_ONCE with a zero
- * "guard" timer so it never blocks), ev_break, ev_ref/ev_unref, writes and
- * reads on the pipes, closing a pipe end under its watchers, re-opening a
- * pipe, ev_feed_fd_event, ev_suspend/ev_resume, and destroying and re-creating
- * the loop on another backend. Callbacks read further operations from the
- * same input (nested ev_run included, to depth 2).
+ * check, async, signal) of one loop: init, start, stop, ev_timer_again,
+ * ev_periodic_again, ev_async_send, raise/ev_feed_signal, ev_feed_event,
+ * ev_set_priority (inactive and not pending only), ev_clear_pending, ev_run
+ * (EVRUN_NOWAIT, or EVRUN_ONCE with a zero "guard" timer so it never blocks),
+ * ev_break, ev_ref/ev_unref, ev_once, collect intervals, ev_invoke_pending,
+ * writes and reads on the pipes, closing a pipe end under its watchers,
+ * re-opening a pipe, ev_feed_fd_event, ev_suspend/ev_resume, and destroying
+ * and re-creating the loop on another backend (EVFLAG_NOTIMERFD and
+ * EVFLAG_SIGNALFD too). Callbacks read further operations from the same input
+ * (nested ev_run included, to depth 2). docs/reliability-fuzz.md has more.
  *
  * After every step: ev_verify(), and a model of what must hold:
  *  - ev_is_active/ev_is_pending of every pool watcher match the model (start
@@ -20,14 +22,15 @@
  *    before its callback and a repeating one stays active);
  *  - after a top-level or nested ev_run nothing is pending, and ev_run's
  *    return value is the model's reference count (active pool watchers +
- *    the guard timer + ev_ref - ev_unref);
+ *    the guard timer + unfired ev_once watchers + ev_ref - ev_unref);
  *  - timers fire never early (a one-shot's ev_timer_remaining is < 0 in its
  *    callback) and, within one iteration and one priority, in non-decreasing
  *    deadline order;
  *  - an io watcher gets EV_ERROR only if its fd was closed under it, and then
  *    it is stopped; otherwise it gets only the events it asked for;
- *  - an async sent before an ev_run whose iteration reached the backend poll
- *    has been delivered (or stopped / unqueued) when ev_run returns.
+ *  - an async or signal sent before an ev_run whose iteration reached the
+ *    backend poll has been delivered (or stopped / unqueued) when ev_run
+ *    returns (signals on select with a closed pipe end excepted: see run_loop).
  * A violated check prints what failed and aborts (libFuzzer keeps the input).
  *
  * Built two ways: with libFuzzer (run_fuzzer.sh), and with replay_main.c as
