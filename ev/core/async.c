@@ -111,6 +111,11 @@ int ev__wake_init(struct ev_loop *loop)
     ev_init(&loop->wake_w, wake_cb);
     ev_io_set(&loop->wake_w, loop->wake_rfd, EV_READ);
     ev__io_start_internal(loop, &loop->wake_w);
+    /* A send before the channel existed (ev_async_send on a watcher not started yet) left its
+     * flag set with nothing to clear it, and every later send would return early on that flag:
+     * look at the flags once more in the next iteration. */
+    if (LOAD(&loop->async_pending) || LOAD(&loop->sig_pending))
+        STORE(&loop->wake_skipped, 1);
     return 0;
 }
 

@@ -311,6 +311,8 @@ static ev_tstamp block_time(struct ev_loop *loop)
     if (loop->timer_cnt) {
         ev__time_update(loop);
         t = loop->timers[EV__HEAP0].at - loop->mn_now;
+        if (t < 0.)
+            t = 0.; /* expired: no wait, whatever a periodic says below */
     }
 #if EV_PERIODIC_ENABLE
     if (EV__UNLIKELY(loop->hooks & EV__H_PERIODIC) && loop->periodic_cnt) {

@@ -1,0 +1,838 @@
+/*
+ * api_fuzzer.c - an API-sequence fuzzer for ev (issue #9).
+ *
+ * The input is a program: each byte (or group of bytes) picks an operation on
+ * a small pool of watchers (io on two pipes, timers, periodics, idle, prepare,
+ * check, async, signal) of one loop: init, start, stop, ev_timer_again,
+ * ev_periodic_again, ev_async_send, raise/ev_feed_signal, ev_feed_event,
+ * ev_set_priority (inactive and not pending only), ev_clear_pending, ev_run
+ * (EVRUN_NOWAIT, or EVRUN_ONCE with a zero "guard" timer so it never blocks),
+ * ev_break, ev_ref/ev_unref, ev_once, collect intervals, ev_invoke_pending,
+ * writes and reads on the pipes, closing a pipe end under its watchers,
+ * re-opening a pipe, ev_feed_fd_event, ev_suspend/ev_resume, and destroying
+ * and re-creating the loop on another backend (EVFLAG_NOTIMERFD and
+ * EVFLAG_SIGNALFD too). Callbacks read further operations from the same input
+ * (nested ev_run included, to depth 2). docs/reliability-fuzz.md has more.
+ *
+ * After every step: ev_verify(), and a model of what must hold:
+ *  - ev_is_active/ev_is_pending of every pool watcher match the model (start
+ *    activates, stop deactivates and unqueues, ev_timer_again activates iff
+ *    repeat != 0, feed queues, clear_pending unqueues and returns revents iff
+ *    queued, a callback is entered unqueued, a one-shot timer is stopped
+ *    before its callback and a repeating one stays active);
+ *  - after a top-level or nested ev_run nothing is pending, and ev_run's
+ *    return value is the model's reference count (active pool watchers +
+ *    the guard timer + unfired ev_once watchers + ev_ref - ev_unref);
+ *  - timers fire never early (a one-shot's ev_timer_remaining is < 0 in its
+ *    callback) and, within one iteration and one priority, in non-decreasing
+ *    deadline order;
+ *  - an io watcher gets EV_ERROR only if its fd was closed under it, and then
+ *    it is stopped; otherwise it gets only the events it asked for;
+ *  - an async or signal sent before an ev_run whose iteration reached the
+ *    backend poll has been delivered (or stopped / unqueued) when ev_run
+ *    returns (signals on select with a closed pipe end excepted: see run_loop).
+ * A violated check prints what failed and aborts (libFuzzer keeps the input).
+ *
+ * Built two ways: with libFuzzer (run_fuzzer.sh), and with replay_main.c as
+ * //ev/tests/fuzz:corpus_test, which replays corpus/ and regressions/.
+ */
+#define _GNU_SOURCE 1
+#include <ev.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        fprintf(stderr, "api_fuzzer: %s:%d: ", __FILE__, __LINE__);                                \
+        fprintf(stderr, __VA_ARGS__);                                                              \
+        fprintf(stderr, "\n");                                                                     \
+        abort();                                                                                   \
+    } while (0)
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            FAIL("check failed: " #cond ": " __VA_ARGS__);                                         \
+    } while (0)
+
+/* ---- the input ------------------------------------------------------------------------------ */
+
+static const uint8_t *in_p;
+static size_t in_n;
+static int steps_left;
+
+static int more(void)
+{
+    return in_n > 0 && steps_left > 0;
+}
+
+static unsigned byte(void)
+{
+    if (!in_n)
+        return 0;
+    --in_n;
+    return *in_p++;
+}
+
+/* ---- pipes: fixed fd numbers, so a closed one is not reused by the loop's own fds ---------- */
+
+enum { NPIPE = 2, FD_BASE = 300 };
+static int fd_open[2 * NPIPE];   /* fd FD_BASE + i is open */
+static unsigned closes[2 * NPIPE]; /* times it was closed */
+
+static int pipe_fd(int i)
+{
+    return FD_BASE + i;
+}
+
+static void pipe_close(int i)
+{
+    if (fd_open[i]) {
+        close(pipe_fd(i));
+        fd_open[i] = 0;
+        ++closes[i];
+    }
+}
+
+static void pipe_open(int k)
+{
+    int p[2];
+    pipe_close(2 * k);
+    pipe_close(2 * k + 1);
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+        FAIL("pipe2: %s", strerror(errno));
+    for (int j = 0; j < 2; ++j) {
+        if (dup3(p[j], pipe_fd(2 * k + j), O_CLOEXEC) < 0)
+            FAIL("dup3: %s", strerror(errno));
+        close(p[j]);
+        fcntl(pipe_fd(2 * k + j), F_SETFL, O_NONBLOCK);
+        fd_open[2 * k + j] = 1;
+    }
+}
+
+/* ---- the watcher pool and its model --------------------------------------------------------- */
+
+enum kind { K_IO, K_TIMER, K_PERIODIC, K_IDLE, K_PREPARE, K_CHECK, K_ASYNC, K_SIGNAL };
+
+/* SIGURG: ignored by default, so a signal that outlived its watcher could not kill us */
+#define FUZZ_SIGNUM SIGURG
+
+struct slot {
+    enum kind kind;
+    union {
+        ev_watcher w;
+        ev_io io;
+        ev_timer timer;
+        ev_periodic periodic;
+        ev_idle idle;
+        ev_prepare prepare;
+        ev_check check;
+        ev_async async;
+        ev_signal signal;
+    } u;
+    int m_active;   /* model: should be active */
+    int fed;        /* fed, or restarted while queued, since its last callback/unqueue:
+                     * its next callback is not interpreted strictly */
+    double m_at;    /* timers: the deadline (w->at) while active */
+    int sent;       /* async, signal: sent while active, not yet delivered */
+    unsigned got;   /* async, signal: deliveries (and stops / unqueues that drop a send) */
+    int pipe_end;   /* io: which pipe fd (0 .. 2*NPIPE-1) */
+};
+
+static const enum kind pool_kinds[] = {
+    K_IO,       K_IO,       K_IO,   K_IO,      K_TIMER, K_TIMER, K_TIMER, K_TIMER, K_TIMER,
+    K_PERIODIC, K_PERIODIC, K_IDLE, K_IDLE,    K_PREPARE, K_CHECK, K_ASYNC, K_ASYNC,
+    K_SIGNAL,   K_SIGNAL,
+};
+enum { NSLOT = sizeof pool_kinds / sizeof pool_kinds[0] };
+
+static struct slot pool[NSLOT];
+static struct ev_loop *loop;
+static ev_timer guard; /* a zero timer that keeps EVRUN_ONCE from blocking */
+static int ref_delta;  /* ev_ref - ev_unref calls on this loop */
+static int in_cb;      /* callback nesting */
+static int trace;      /* FUZZ_TRACE=1: print every operation and callback */
+
+/* timer order: the last timer fired from the heap in this iteration, per priority */
+static unsigned order_iter;
+static int order_valid[EV_MAXPRI - EV_MINPRI + 1];
+static double order_at[EV_MAXPRI - EV_MINPRI + 1];
+
+static const double afters[] = {0., -1., 1e-6, 1e-4, 1e-3, 0.5, 5., 1e30};
+static const double repeats[] = {0., 0., 1e-6, 1e-3, 0.01, 1e30};
+
+#define COUNT(a) ((unsigned)(sizeof(a) / sizeof(a)[0]))
+
+static ev_tstamp resched(ev_periodic *w, ev_tstamp now)
+{
+    (void)w;
+    return now + 1e-3;
+}
+
+static void verify_pool(const char *where);
+
+static void check_slot(struct slot *s, const char *where)
+{
+    int i = (int)(s - pool);
+    /* a queued timer, periodic or io watcher may have been stopped by the loop (a one-shot
+     * that expired, an fd that went bad): its callback tells */
+    if (ev_is_pending(&s->u.w) && (s->kind == K_TIMER || s->kind == K_PERIODIC || s->kind == K_IO))
+        return;
+    CHECK(!!ev_is_active(&s->u.w) == !!s->m_active, "%s: slot %d (kind %d) active=%d model=%d",
+          where, i, s->kind, ev_is_active(&s->u.w), s->m_active);
+    if (s->kind == K_TIMER && s->m_active)
+        CHECK(s->u.timer.at == s->m_at, "%s: slot %d timer deadline moved", where, i);
+}
+
+static void verify_pool(const char *where)
+{
+    ev_verify(loop);
+    for (int i = 0; i < NSLOT; ++i)
+        check_slot(&pool[i], where);
+}
+
+/* ev_once: each holds a reference per watcher (timer, and io when given an fd) until it fires */
+static int onces_out, onces_refs, draining;
+
+struct once_rec {
+    int refs;
+    int fd_end; /* pipe end watched, or -1 */
+    unsigned closes; /* closes[fd_end] when made */
+    int closed;      /* the fd was closed when made */
+};
+
+static int model_refs(void)
+{
+    int n = ref_delta + !!ev_is_active(&guard) + onces_refs;
+    for (int i = 0; i < NSLOT; ++i)
+        n += !!pool[i].m_active;
+    return n;
+}
+
+static void do_ops(int max);
+
+/* ---- callbacks ------------------------------------------------------------------------------ */
+
+static void cb_common(struct slot *s, int revents)
+{
+    CHECK(!ev_is_pending(&s->u.w), "callback entered while still pending");
+    CHECK(revents != 0, "callback with no events");
+    if (trace)
+        fprintf(stderr, "%*scb slot %d (kind %d) revents %#x\n", 2 * in_cb, "", (int)(s - pool),
+                s->kind, revents);
+    ++in_cb;
+    s->fed = 0;
+    verify_pool("callback entry");
+    do_ops((int)(byte() % 4));
+    --in_cb;
+}
+
+static void io_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+    struct slot *s = (struct slot *)w->data;
+    CHECK(l == loop, "wrong loop");
+    if (revents & EV_ERROR) {
+        CHECK(!fd_open[s->pipe_end], "EV_ERROR on an open fd %d", w->fd);
+        if (!s->fed)
+            CHECK(!ev_is_active(w), "EV_ERROR but the watcher is still active");
+        s->m_active = !!ev_is_active(w);
+    } else if (!s->fed) {
+        CHECK(!(revents & ~w->events & (EV_READ | EV_WRITE)), "io events %x not asked for (%x)",
+              revents, w->events);
+    }
+    cb_common(s, revents);
+}
+
+static void timer_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+    struct slot *s = (struct slot *)w->data;
+    CHECK(l == loop, "wrong loop");
+    if ((revents & EV_TIMER) && !s->fed && s->m_active) {
+        /* fired from the heap */
+        if (w->repeat == 0.) {
+            CHECK(!ev_is_active(w), "one-shot timer still active in its callback");
+            CHECK(ev_timer_remaining(l, w) < 0., "timer fired early (%g left)",
+                  ev_timer_remaining(l, w));
+            s->m_active = 0;
+        } else {
+            CHECK(ev_is_active(w), "repeating timer stopped");
+            CHECK(w->at > s->m_at, "repeating timer not moved forward (%.9f -> %.9f)", s->m_at,
+                  w->at);
+        }
+        int p = ev_priority(w) - EV_MINPRI;
+        unsigned it = ev_iteration(l);
+        if (it != order_iter) {
+            memset(order_valid, 0, sizeof order_valid);
+            order_iter = it;
+        }
+        if (order_valid[p])
+            CHECK(order_at[p] <= s->m_at, "timers out of order: %.9f after %.9f", s->m_at,
+                  order_at[p]);
+        order_valid[p] = 1;
+        order_at[p] = s->m_at;
+    } else {
+        s->m_active = !!ev_is_active(w); /* fed (maybe merged with a heap event): either */
+    }
+    s->m_at = w->at;
+    cb_common(s, revents);
+}
+
+static void periodic_cb(struct ev_loop *l, ev_periodic *w, int revents)
+{
+    struct slot *s = (struct slot *)w->data;
+    CHECK(l == loop, "wrong loop");
+    if ((revents & EV_PERIODIC) && !s->fed && s->m_active && w->interval == 0. &&
+        !w->reschedule_cb)
+        CHECK(!ev_is_active(w), "absolute periodic still active after firing");
+    s->m_active = !!ev_is_active(w);
+    cb_common(s, revents);
+}
+
+static void async_cb(struct ev_loop *l, ev_async *w, int revents)
+{
+    struct slot *s = (struct slot *)w->data;
+    CHECK(l == loop, "wrong loop");
+    if (revents & EV_ASYNC) {
+        s->sent = 0;
+        ++s->got;
+    }
+    cb_common(s, revents);
+}
+
+static void signal_cb(struct ev_loop *l, ev_signal *w, int revents)
+{
+    struct slot *s = (struct slot *)w->data;
+    CHECK(l == loop, "wrong loop");
+    if (revents & EV_SIGNAL) {
+        s->sent = 0;
+        ++s->got;
+    }
+    cb_common(s, revents);
+}
+
+static void plain_cb(struct ev_loop *l, ev_watcher *w, int revents)
+{
+    CHECK(l == loop, "wrong loop");
+    cb_common((struct slot *)w->data, revents);
+}
+
+static void once_cb(int revents, void *arg)
+{
+    struct once_rec *r = (struct once_rec *)arg;
+    CHECK(revents & (EV_TIMER | EV_READ | EV_WRITE), "ev_once callback with revents %#x", revents);
+    if (revents & EV_ERROR)
+        CHECK(r->fd_end >= 0 && (r->closed || closes[r->fd_end] != r->closes),
+              "ev_once EV_ERROR on an fd never closed");
+    --onces_out;
+    onces_refs -= r->refs;
+    free(r);
+    if (trace)
+        fprintf(stderr, "%*sonce revents %#x\n", 2 * in_cb, "", revents);
+    ++in_cb;
+    verify_pool("ev_once callback");
+    do_ops((int)(byte() % 4));
+    --in_cb;
+}
+
+/* Before a loop goes: every ev_once must fire (an unfired one would leak, as in libev). */
+static void drain_onces(void);
+
+static void guard_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+    (void)l;
+    (void)w;
+    (void)revents;
+}
+
+/* ---- operations ----------------------------------------------------------------------------- */
+
+static void slot_init(struct slot *s)
+{
+    ev_watcher *w = &s->u.w;
+    switch (s->kind) {
+    case K_IO: {
+        static const int evs[] = {EV_READ, EV_WRITE, EV_READ | EV_WRITE, 0};
+        s->pipe_end = (int)(byte() % (2 * NPIPE));
+        ev_io_init(&s->u.io, io_cb, pipe_fd(s->pipe_end), evs[byte() % 4]);
+        break;
+    }
+    case K_TIMER:
+        ev_timer_init(&s->u.timer, timer_cb, afters[byte() % COUNT(afters)],
+                      repeats[byte() % COUNT(repeats)]);
+        break;
+    case K_PERIODIC: {
+        unsigned b = byte();
+        double ofs = (b & 3) == 0 ? 0. : (b & 3) == 1 ? ev_now(loop) - 1. : ev_now(loop) + 1e6;
+        double ival = (b >> 2 & 3) == 0 ? 0. : (b >> 2 & 3) == 1 ? 1e-3 : 1.;
+        ev_periodic_init(&s->u.periodic, periodic_cb, ofs, ival, (b & 16) ? resched : NULL);
+        break;
+    }
+    case K_IDLE:
+        ev_idle_init(&s->u.idle, (void (*)(struct ev_loop *, ev_idle *, int))plain_cb);
+        break;
+    case K_PREPARE:
+        ev_prepare_init(&s->u.prepare, (void (*)(struct ev_loop *, ev_prepare *, int))plain_cb);
+        break;
+    case K_CHECK:
+        ev_check_init(&s->u.check, (void (*)(struct ev_loop *, ev_check *, int))plain_cb);
+        break;
+    case K_ASYNC:
+        ev_async_init(&s->u.async, async_cb);
+        break;
+    case K_SIGNAL:
+        ev_signal_init(&s->u.signal, signal_cb, FUZZ_SIGNUM);
+        break;
+    }
+    w->data = s;
+    s->m_active = 0;
+    s->fed = 0;
+    s->sent = 0;
+}
+
+static void slot_start(struct slot *s)
+{
+    if (ev_is_pending(&s->u.w))
+        s->fed = 1; /* its next callback may be for the previous activation */
+    switch (s->kind) {
+    case K_IO:
+        ev_io_start(loop, &s->u.io);
+        break;
+    case K_TIMER:
+        ev_timer_start(loop, &s->u.timer);
+        break;
+    case K_PERIODIC:
+        ev_periodic_start(loop, &s->u.periodic);
+        break;
+    case K_IDLE:
+        ev_idle_start(loop, &s->u.idle);
+        break;
+    case K_PREPARE:
+        ev_prepare_start(loop, &s->u.prepare);
+        break;
+    case K_CHECK:
+        ev_check_start(loop, &s->u.check);
+        break;
+    case K_ASYNC:
+        if (!s->m_active)
+            s->sent = 0;
+        ev_async_start(loop, &s->u.async);
+        break;
+    case K_SIGNAL:
+        if (!s->m_active)
+            s->sent = 0;
+        ev_signal_start(loop, &s->u.signal);
+        break;
+    }
+    s->m_active = 1;
+    if (s->kind == K_TIMER)
+        s->m_at = s->u.timer.at;
+}
+
+static void slot_stop(struct slot *s)
+{
+    switch (s->kind) {
+    case K_IO:
+        ev_io_stop(loop, &s->u.io);
+        break;
+    case K_TIMER:
+        ev_timer_stop(loop, &s->u.timer);
+        break;
+    case K_PERIODIC:
+        ev_periodic_stop(loop, &s->u.periodic);
+        break;
+    case K_IDLE:
+        ev_idle_stop(loop, &s->u.idle);
+        break;
+    case K_PREPARE:
+        ev_prepare_stop(loop, &s->u.prepare);
+        break;
+    case K_CHECK:
+        ev_check_stop(loop, &s->u.check);
+        break;
+    case K_ASYNC:
+        ev_async_stop(loop, &s->u.async);
+        s->sent = 0;
+        ++s->got;
+        break;
+    case K_SIGNAL:
+        ev_signal_stop(loop, &s->u.signal);
+        s->sent = 0;
+        ++s->got;
+        break;
+    }
+    CHECK(!ev_is_pending(&s->u.w), "pending after stop");
+    s->m_active = 0;
+    s->fed = 0;
+}
+
+static int kind_events(enum kind k)
+{
+    switch (k) {
+    case K_IO:
+        return EV_READ;
+    case K_TIMER:
+        return EV_TIMER;
+    case K_PERIODIC:
+        return EV_PERIODIC;
+    case K_IDLE:
+        return EV_IDLE;
+    case K_PREPARE:
+        return EV_PREPARE;
+    case K_CHECK:
+        return EV_CHECK;
+    case K_ASYNC:
+        return EV_ASYNC;
+    case K_SIGNAL:
+        return EV_SIGNAL;
+    }
+    return EV_CUSTOM;
+}
+
+static void run_loop(int once)
+{
+    int async_before[NSLOT];
+    unsigned got_before[NSLOT];
+    for (int i = 0; i < NSLOT; ++i) {
+        async_before[i] = (pool[i].kind == K_ASYNC || pool[i].kind == K_SIGNAL) &&
+                          pool[i].m_active && pool[i].sent;
+        got_before[i] = pool[i].got;
+    }
+    unsigned it0 = ev_iteration(loop);
+    unsigned closes0 = 0, closed0 = 0; /* closes so far; closed pipe ends now */
+    for (int i = 0; i < 2 * NPIPE; ++i) {
+        closes0 += closes[i];
+        closed0 += !fd_open[i];
+    }
+    if (once) {
+        /* ONCE: the guard (a zero timer) keeps the poll from blocking */
+        ev_timer_stop(loop, &guard);
+        ev_timer_set(&guard, 0., 0.);
+        ev_timer_start(loop, &guard);
+    }
+    if (trace)
+        fprintf(stderr, "%*srun %s begin iter %u\n", 2 * in_cb, "", once ? "ONCE" : "NOWAIT", it0);
+    int ret = ev_run(loop, once ? EVRUN_ONCE : EVRUN_NOWAIT);
+    if (trace)
+        fprintf(stderr, "%*srun end iter %u\n", 2 * in_cb, "", ev_iteration(loop));
+    CHECK(ret == model_refs(), "ev_run returned %d, model says %d", ret, model_refs());
+    CHECK(ev_pending_count(loop) == 0, "%u watchers still pending after ev_run",
+          ev_pending_count(loop));
+    for (int i = 0; i < NSLOT; ++i)
+        CHECK(!ev_is_pending(&pool[i].u.w), "slot %d pending after ev_run", i);
+    /* select answers EBADF for a closed fd without reporting the others (the closed fd's
+     * watchers get EV_ERROR): a signalfd's readiness then shows one iteration later. So with
+     * select and a closed pipe end around, signal delivery is not checked. */
+    unsigned closes1 = 0, closed1 = 0;
+    for (int i = 0; i < 2 * NPIPE; ++i) {
+        closes1 += closes[i];
+        closed1 += !fd_open[i];
+    }
+    int select_ebadf =
+        ev_backend(loop) == EVBACKEND_SELECT && (closed0 || closed1 || closes1 != closes0);
+    if (ev_iteration(loop) != it0) {
+        /* the backend was polled: whatever was sent before is delivered */
+        for (int i = 0; i < NSLOT; ++i)
+            if (async_before[i] && !(pool[i].kind == K_SIGNAL && select_ebadf))
+                CHECK(pool[i].got != got_before[i],
+                      "async/signal %d sent before ev_run but not delivered", i);
+    }
+    if (in_cb && ev_depth(loop) > 0) {
+        /* an outer EVRUN_ONCE may still poll: keep the guard armed */
+        if (!ev_is_active(&guard)) {
+            ev_timer_set(&guard, 0., 0.);
+            ev_timer_start(loop, &guard);
+        }
+    } else if (!in_cb) {
+        ev_timer_stop(loop, &guard);
+    }
+    verify_pool("after ev_run");
+}
+
+static void drain_onces(void)
+{
+    draining = 1;
+    for (int i = 0; onces_out > 0 && i < 100000; ++i)
+        run_loop(1);
+    draining = 0;
+    CHECK(onces_out == 0, "%d ev_once callbacks never came", onces_out);
+}
+
+static void destroy_loop(void)
+{
+    if (!loop)
+        return;
+    drain_onces();
+    ev_loop_destroy(loop);
+    loop = NULL;
+}
+
+static void make_loop(unsigned b)
+{
+    static const unsigned backends[] = {EVBACKEND_EPOLL, EVBACKEND_POLL, EVBACKEND_SELECT,
+                                        EVBACKEND_IOURING};
+    unsigned want = backends[b % 4];
+    if (!(ev_supported_backends() & want))
+        want = EVBACKEND_EPOLL;
+    unsigned flags = EVFLAG_NOENV | want;
+    if (b & 4)
+        flags |= EVFLAG_NOTIMERFD;
+    if (b & 8)
+        flags |= EVFLAG_SIGNALFD;
+    loop = ev_loop_new(flags);
+    CHECK(loop != NULL, "ev_loop_new(%#x) failed", flags);
+    if (trace)
+        fprintf(stderr, "new loop, flags %#x\n", flags);
+    CHECK(ev_backend(loop) == want, "backend %#x, wanted %#x", ev_backend(loop), want);
+    ref_delta = 0;
+    onces_out = onces_refs = 0;
+    order_iter = ~0u;
+    ev_timer_init(&guard, guard_cb, 0., 0.);
+    for (int i = 0; i < NSLOT; ++i) {
+        memset(&pool[i], 0, sizeof pool[i]);
+        pool[i].kind = pool_kinds[i];
+        slot_init(&pool[i]);
+    }
+}
+
+static void do_op(void)
+{
+    --steps_left;
+    unsigned op = byte();
+    struct slot *s = &pool[byte() % NSLOT];
+    ev_watcher *w = &s->u.w;
+    if (trace)
+        fprintf(stderr, "%*sop %u slot %d (kind %d) depth %d iter %u\n", 2 * in_cb, "", op % 27,
+                (int)(s - pool), s->kind, ev_depth(loop), ev_iteration(loop));
+    switch (op % 27) {
+    case 0: /* (re)initialise: only when neither active nor pending */
+        if (!ev_is_active(w) && !ev_is_pending(w))
+            slot_init(s);
+        break;
+    case 1:
+    case 2:
+        slot_start(s);
+        break;
+    case 3:
+        slot_stop(s);
+        break;
+    case 4: /* again */
+        if (s->kind == K_TIMER) {
+            ev_timer_again(loop, &s->u.timer);
+            s->m_active = s->u.timer.repeat != 0.;
+            s->fed = 0;
+            s->m_at = s->u.timer.at;
+            CHECK(!ev_is_pending(w), "pending after ev_timer_again");
+        } else if (s->kind == K_PERIODIC) {
+            ev_periodic_again(loop, &s->u.periodic);
+            s->m_active = 1;
+            s->fed = 0;
+        } else if (s->kind == K_ASYNC) {
+            ev_async_send(loop, &s->u.async);
+            if (s->m_active)
+                s->sent = 1;
+        } else if (s->kind == K_SIGNAL) {
+            /* raise only while this loop owns the signal; ev_feed_signal at any time */
+            int any = 0;
+            for (int i = 0; i < NSLOT; ++i)
+                any |= pool[i].kind == K_SIGNAL && pool[i].m_active;
+            if (trace)
+                fprintf(stderr, "%*s%s\n", 2 * in_cb, "", op & 0x80 ? "ev_feed_signal" : any ? "raise" : "-");
+            if (op & 0x80)
+                ev_feed_signal(FUZZ_SIGNUM);
+            else if (any)
+                raise(FUZZ_SIGNUM);
+            for (int i = 0; i < NSLOT; ++i)
+                if (pool[i].kind == K_SIGNAL && pool[i].m_active)
+                    pool[i].sent = 1;
+        }
+        break;
+    case 5:
+    case 6: /* feed */
+        ev_feed_event(loop, w, kind_events(s->kind) | (op & 0x80 ? EV_CUSTOM : 0));
+        CHECK(ev_is_pending(w), "not pending after ev_feed_event");
+        s->fed = 1;
+        break;
+    case 7: /* priority, only when inactive and not pending */
+        if (!ev_is_active(w) && !ev_is_pending(w))
+            ev_set_priority(w, (int)(byte() % 7) - 3);
+        break;
+    case 8: { /* clear pending */
+        int was = ev_is_pending(w);
+        int r = ev_clear_pending(loop, w);
+        CHECK(!ev_is_pending(w), "pending after ev_clear_pending");
+        CHECK(!!r == !!was, "ev_clear_pending returned %#x, was pending %d", r, was);
+        if (was) {
+            s->fed = 0;
+            if ((s->kind == K_ASYNC && (r & EV_ASYNC)) || (s->kind == K_SIGNAL && (r & EV_SIGNAL))) {
+                s->sent = 0;
+                ++s->got;
+            }
+            if (s->kind == K_TIMER || s->kind == K_PERIODIC) {
+                /* a heap event: the one-shot was already stopped when it was queued */
+                s->m_active = !!ev_is_active(w);
+                if (s->kind == K_TIMER)
+                    s->m_at = s->u.timer.at;
+            }
+            if (s->kind == K_IO && (r & EV_ERROR))
+                s->m_active = !!ev_is_active(w); /* stopped by the loop, maybe started again */
+        }
+        break;
+    }
+    case 9:
+    case 10:
+        if (ev_depth(loop) < 2)
+            run_loop(0);
+        break;
+    case 11:
+    case 12:
+        if (ev_depth(loop) < 2)
+            run_loop(1);
+        break;
+    case 13:
+        ev_break(loop, op & 0x80 ? EVBREAK_ALL : EVBREAK_ONE);
+        break;
+    case 14: { /* write to a pipe */
+        int k = (int)(byte() % NPIPE);
+        char buf[64] = {0};
+        ssize_t r = write(pipe_fd(2 * k + 1), buf, 1 + (op >> 5) * 8);
+        (void)r;
+        break;
+    }
+    case 15: { /* read from a pipe */
+        int k = (int)(byte() % NPIPE);
+        char buf[256];
+        ssize_t r = read(pipe_fd(2 * k), buf, op & 0x80 ? sizeof buf : 1);
+        (void)r;
+        break;
+    }
+    case 16:
+        if (op & 0x80) {
+            ev_ref(loop);
+            ++ref_delta;
+        } else if (ref_delta > -2) {
+            ev_unref(loop);
+            --ref_delta;
+        }
+        break;
+    case 17: /* close a pipe end under whatever watches it */
+        if (s->kind == K_IO && (op & 0x20))
+            pipe_close(s->pipe_end);
+        break;
+    case 18: { /* re-open a pipe: its io watchers are stopped and set again first */
+        int k = (int)(byte() % NPIPE);
+        for (int i = 0; i < NSLOT; ++i) {
+            struct slot *t = &pool[i];
+            if (t->kind == K_IO && t->pipe_end / 2 == k) {
+                slot_stop(t);
+                ev_io_set(&t->u.io, t->u.io.fd, t->u.io.events & (EV_READ | EV_WRITE));
+            }
+        }
+        pipe_open(k);
+        break;
+    }
+    case 19: /* destroy and re-create the loop: top level only */
+        if (!in_cb && (op & 0x60) == 0x60) {
+            destroy_loop();
+            make_loop(byte());
+        }
+        break;
+    case 20: /* set a timer's values while inactive */
+        if (s->kind == K_TIMER && !ev_is_active(w)) {
+            if (ev_is_pending(w))
+                s->fed = 1; /* its queued callback sees the new values */
+            ev_timer_set(&s->u.timer, afters[byte() % COUNT(afters)],
+                         repeats[byte() % COUNT(repeats)]);
+        }
+        break;
+    case 21:
+        if (s->kind == K_IO) {
+            ev_feed_fd_event(loop, s->u.io.fd, (int)(op >> 6) & (EV_READ | EV_WRITE));
+            for (int i = 0; i < NSLOT; ++i)
+                if (pool[i].kind == K_IO && ev_is_pending(&pool[i].u.w))
+                    pool[i].fed = 1;
+        }
+        break;
+    case 22: /* suspend + resume: active timers move by the suspended time */
+        if (!in_cb) {
+            ev_suspend(loop);
+            ev_resume(loop);
+            for (int i = 0; i < NSLOT; ++i)
+                if (pool[i].kind == K_TIMER && pool[i].m_active)
+                    pool[i].m_at = pool[i].u.timer.at;
+        }
+        break;
+    case 23:
+        ev_now_update(loop);
+        break;
+    case 24: /* ev_once with a timeout (0 or 1 us) and maybe a pipe fd */
+        if (!draining) {
+            struct once_rec *r = (struct once_rec *)malloc(sizeof *r);
+            r->fd_end = op & 0x80 ? -1 : (int)(byte() % (2 * NPIPE));
+            r->refs = 1 + (r->fd_end >= 0);
+            r->closes = r->fd_end >= 0 ? closes[r->fd_end] : 0;
+            r->closed = r->fd_end >= 0 && !fd_open[r->fd_end];
+            ++onces_out;
+            onces_refs += r->refs;
+            ev_once(loop, r->fd_end >= 0 ? pipe_fd(r->fd_end) : -1, op & 0x40 ? EV_WRITE : EV_READ,
+                    op & 0x20 ? 1e-6 : 0., once_cb, r);
+        }
+        break;
+    case 25: { /* collect intervals: never make a run block, as every timeout here is 0 */
+        static const double ivs[] = {0., 1e-5, 1e-4};
+        if (op & 0x80)
+            ev_set_io_collect_interval(loop, ivs[byte() % 3]);
+        else
+            ev_set_timeout_collect_interval(loop, ivs[byte() % 3]);
+        break;
+    }
+    case 26: /* invoke what is queued, outside ev_run */
+        if (!in_cb) {
+            ev_invoke_pending(loop);
+            CHECK(ev_pending_count(loop) == 0, "pending after ev_invoke_pending");
+            ev_timer_stop(loop, &guard);
+        }
+        break;
+    }
+    verify_pool("after op");
+}
+
+static void do_ops(int max)
+{
+    while (max-- > 0 && more())
+        do_op();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int once;
+    if (!once) {
+        trace = getenv("FUZZ_TRACE") && atoi(getenv("FUZZ_TRACE"));
+        signal(SIGPIPE, SIG_IGN); /* writes to a pipe whose read end was closed */
+        once = 1;
+    }
+    in_p = data;
+    in_n = size;
+    steps_left = 4000;
+    in_cb = 0;
+    for (int k = 0; k < NPIPE; ++k)
+        pipe_open(k);
+    make_loop(byte());
+    verify_pool("new loop");
+    while (more())
+        do_op();
+    /* a last run: whatever is pending is invoked, then everything goes */
+    run_loop(0);
+    destroy_loop();
+    for (int i = 0; i < 2 * NPIPE; ++i)
+        pipe_close(i);
+    return 0;
+}
