@@ -278,7 +278,7 @@ TEST(EvppChild, ReportsAChildOnTheDefaultLoop)
     c.start(pid, 0);
     ev::timer deadline(loop);
     deadline.set([](ev::timer &w, int) { ev_break(w.loop, EVBREAK_ALL); });
-    deadline.start(10.);
+    deadline.start(120.); // generous: a fork under TSan on a loaded machine is slow
     loop.unref();
     while (!rpid && deadline.is_active())
         loop.run(ev::ONCE);
