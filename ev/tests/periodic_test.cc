@@ -344,9 +344,11 @@ TEST_P(PeriodicJumpTest, TimerfdCreatedLazilyAndCloexec)
     std::vector<int> after = open_fds();
     EXPECT_EQ(after.size(), before.size() + 1)
         << "one timerfd per loop, made at the first periodic";
-    for (int fd : after)
-        if (std::find(before.begin(), before.end(), fd) == before.end())
+    for (int fd : after) {
+        if (std::find(before.begin(), before.end(), fd) == before.end()) {
             EXPECT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC) << "fd " << fd;
+        }
+    }
     ev_periodic_stop(loop, &p);
     ev_periodic_stop(loop, &q);
 }
