@@ -24,6 +24,8 @@
 
 #include <string>
 
+#include "ev/tests/fault/child.h"
+
 namespace {
 
 #define CHILD_CHECK(cond)                                                                          \
@@ -34,32 +36,7 @@ namespace {
         }                                                                                          \
     } while (0)
 
-template <class F> int RunInChild(F fn, std::string *err)
-{
-    int p[2];
-    if (pipe(p) < 0)
-        return -1;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        alarm(60);
-        dup2(p[1], 2);
-        close(p[0]);
-        close(p[1]);
-        fn();
-        _exit(0);
-    }
-    close(p[1]);
-    char buf[512];
-    ssize_t n;
-    while ((n = read(p[0], buf, sizeof buf)) > 0)
-        err->append(buf, (size_t)n);
-    close(p[0]);
-    int status = -1;
-    waitpid(pid, &status, 0);
-    return status;
-}
+using evfault::RunInChild;
 
 /* ---- a counting allocator that fails on call fail_at (0: never) ---------------------------- */
 

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include <string>
+
+#include "ev/tests/fault/child.h"
 #include <vector>
 
 namespace {
@@ -48,33 +50,7 @@ inject::Fn WaitFn(unsigned backend)
     }
 }
 
-/* Runs fn in a forked child with stderr captured; returns the wait status. */
-template <class F> int RunInChild(F fn, std::string *err)
-{
-    int p[2];
-    if (pipe(p) < 0)
-        return -1;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        alarm(60); /* a hang ends as SIGALRM, never as a passing test */
-        dup2(p[1], 2);
-        close(p[0]);
-        close(p[1]);
-        fn();
-        _exit(0);
-    }
-    close(p[1]);
-    char buf[512];
-    ssize_t n;
-    while ((n = read(p[0], buf, sizeof buf)) > 0)
-        err->append(buf, (size_t)n);
-    close(p[0]);
-    int status = -1;
-    waitpid(pid, &status, 0);
-    return status;
-}
+using evfault::RunInChild;
 
 extern int async_calls;
 void AsyncCb(struct ev_loop *, ev_async *, int);
