@@ -30,7 +30,7 @@
  * library's is skipped. Sanitizer builds keep the library call, which their
  * interceptors watch (TSan derives happens-before from epoll). */
 #ifndef EV_EPOLL_RAW_SYSCALL /* 0 forces the library call (e.g. to wrap it in tests) */
-#if defined(__x86_64__) && defined(__linux__) && !defined(EV_SANITIZER_TSAN) &&                     \
+#if defined(__x86_64__) && defined(__linux__) && !defined(EV_SANITIZER_TSAN) &&                    \
     !defined(EV_SANITIZER_ASAN) && !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
 #define EV_EPOLL_RAW_SYSCALL 1
 #else

@@ -226,8 +226,7 @@ static void winsel_poll(struct ev_loop *loop, ev_tstamp timeout)
         tvp = &tv;
     }
     int n = select(0, nr ? (fd_set *)(void *)s->r.out : NULL,
-                   nw ? (fd_set *)(void *)s->w.out : NULL, nw ? (fd_set *)(void *)s->e : NULL,
-                   tvp);
+                   nw ? (fd_set *)(void *)s->w.out : NULL, nw ? (fd_set *)(void *)s->e : NULL, tvp);
     if (EV__UNLIKELY(n == SOCKET_ERROR)) {
         int err = WSAGetLastError();
         if (err == WSAENOTSOCK)

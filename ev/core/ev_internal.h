@@ -55,7 +55,8 @@ void ev_invoke_pending(EV_P);
 #define EV_SELECT_IS_WINSOCKET 1
 #endif
 #ifndef FD_SETSIZE
-#define FD_SETSIZE 2048 /* only for an embedder's FD_* macros: select_win32.c sizes its own sets */
+/* only for an embedder's FD_* macros: select_win32.c sizes its own sets */
+#define FD_SETSIZE 2048
 #endif
 #include <winsock2.h>
 #include <io.h>
@@ -81,8 +82,8 @@ int ev__win32_send(int fd, const void *buf, int len);
  * results of the I/O multiplexing probes (at least one of HAVE_SELECT, HAVE_POLL, HAVE_EPOLL_CTL,
  * HAVE_KQUEUE, HAVE_PORT_CREATE is defined: libev.m4 always defines one on a real system); a
  * config.h that has none of them is someone else's, and the built-in defaults below apply. */
-#if !defined(EV_STANDALONE) &&                                                                    \
-    (defined(HAVE_SELECT) || defined(HAVE_POLL) || defined(HAVE_EPOLL_CTL) ||                    \
+#if !defined(EV_STANDALONE) &&                                                                     \
+    (defined(HAVE_SELECT) || defined(HAVE_POLL) || defined(HAVE_EPOLL_CTL) ||                      \
      defined(HAVE_KQUEUE) || defined(HAVE_PORT_CREATE))
 #ifndef EV_USE_SELECT
 #if defined(HAVE_SELECT) && defined(HAVE_SYS_SELECT_H)
@@ -421,11 +422,11 @@ struct ev_loop {
 
 /* loop->hooks bits. */
 enum {
-    EV__H_PREPARE = 1,  /* prepares.cnt != 0 */
-    EV__H_CHECK = 2,    /* checks.cnt != 0 */
-    EV__H_FORK = 4,     /* postfork set, or EVFLAG_FORKCHECK */
-    EV__H_RELEASE = 8,  /* release or acquire callback set */
-    EV__H_COLLECT = 16, /* io collect interval set */
+    EV__H_PREPARE = 1,   /* prepares.cnt != 0 */
+    EV__H_CHECK = 2,     /* checks.cnt != 0 */
+    EV__H_FORK = 4,      /* postfork set, or EVFLAG_FORKCHECK */
+    EV__H_RELEASE = 8,   /* release or acquire callback set */
+    EV__H_COLLECT = 16,  /* io collect interval set */
     EV__H_PERIODIC = 32, /* periodics may be active (cleared lazily by ev_run) */
     EV__H_IDLE = 64,     /* idle watchers may be active (cleared lazily by ev_run) */
 };

@@ -60,8 +60,7 @@ static inline void ev__heap_up_from(struct ev__heap_node *h, int k, ev_tstamp at
     w->active = k;
 }
 
-static inline void ev__heap_insert(struct ev__heap_node *h, int k, ev_tstamp at,
-                                   ev_watcher_time *w)
+static inline void ev__heap_insert(struct ev__heap_node *h, int k, ev_tstamp at, ev_watcher_time *w)
 {
     h[k + 3].at = INFINITY;
     ev__heap_up_from(h, k, at, w);

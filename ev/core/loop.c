@@ -205,7 +205,8 @@ static void loop_reinit_after_fork(struct ev_loop *loop)
 {
     loop->postfork = 0;
     ev__hook(loop, EV__H_FORK, loop->flags & EVFLAG_FORKCHECK);
-#ifndef _WIN32 /* Windows has no fork: ev_loop_fork runs the fork watchers, the kernel state stays */
+#ifndef _WIN32 /* Windows has no fork: ev_loop_fork runs the fork watchers, the kernel state stays \
+                */
     loop->curpid = getpid();
     /* Internal fds first: their watchers then name the new files when the
      * backend registers every wanted fd again, so the new kernel set never
@@ -420,54 +421,54 @@ int ev_run(EV_P_ int flags)
      * an iteration; only the callbacks before it (queued earlier, fork and
      * prepare watchers) need a test of their own. */
     if (EV__LIKELY(!loop->loop_done))
-    do {
-        if (EV__UNLIKELY(loop->hooks & (EV__H_FORK | EV__H_PREPARE))) {
-            run_before_hooks(loop);
-            if (loop->loop_done)
-                break;
-            /* ev_loop_fork and fork detection both set EV__H_FORK */
-            if (loop->postfork)
-                loop_reinit_after_fork(loop);
-        }
-        if (loop->change_cnt)
-            ev__fd_reify(loop);
-
-        ev_tstamp timeout = 0.;
-        int may_block = !(flags & EVRUN_NOWAIT) && !loop->idle_all && loop->activecnt > 0 &&
-                        !loop->pending_mask;
-        if (may_block) {
-            STORE(&loop->wake_wanted, 1);
-            if (!LOAD(&loop->wake_skipped)) {
-                timeout = block_time(loop);
-                if (EV__UNLIKELY(loop->hooks & EV__H_COLLECT))
-                    timeout = collect_io(loop, timeout);
+        do {
+            if (EV__UNLIKELY(loop->hooks & (EV__H_FORK | EV__H_PREPARE))) {
+                run_before_hooks(loop);
+                if (loop->loop_done)
+                    break;
+                /* ev_loop_fork and fork detection both set EV__H_FORK */
+                if (loop->postfork)
+                    loop_reinit_after_fork(loop);
             }
-        }
+            if (loop->change_cnt)
+                ev__fd_reify(loop);
 
-        ++loop->loop_count;
-        if (EV__UNLIKELY(loop->hooks & EV__H_RELEASE))
-            poll_released(loop, timeout);
-        else
-            loop->backend->poll(loop, timeout);
-        if (may_block)
-            STORE(&loop->wake_wanted, 0);
-        if (EV__UNLIKELY(LOAD(&loop->wake_skipped))) {
-            STORE(&loop->wake_skipped, 0);
-            if (loop->wake_rfd >= 0)
-                ev__feed(loop, (ev_watcher *)&loop->wake_w, EV_CUSTOM);
-        }
+            ev_tstamp timeout = 0.;
+            int may_block = !(flags & EVRUN_NOWAIT) && !loop->idle_all && loop->activecnt > 0 &&
+                            !loop->pending_mask;
+            if (may_block) {
+                STORE(&loop->wake_wanted, 1);
+                if (!LOAD(&loop->wake_skipped)) {
+                    timeout = block_time(loop);
+                    if (EV__UNLIKELY(loop->hooks & EV__H_COLLECT))
+                        timeout = collect_io(loop, timeout);
+                }
+            }
 
-        ev__time_update(loop);
-        if (loop->timer_cnt)
-            ev__timers_reify(loop);
-        if (EV__UNLIKELY(loop->hooks & (EV__H_PERIODIC | EV__H_IDLE | EV__H_CHECK)))
-            run_after_hooks(loop);
-        loop->invoke_cb(EV_A);
+            ++loop->loop_count;
+            if (EV__UNLIKELY(loop->hooks & EV__H_RELEASE))
+                poll_released(loop, timeout);
+            else
+                loop->backend->poll(loop, timeout);
+            if (may_block)
+                STORE(&loop->wake_wanted, 0);
+            if (EV__UNLIKELY(LOAD(&loop->wake_skipped))) {
+                STORE(&loop->wake_skipped, 0);
+                if (loop->wake_rfd >= 0)
+                    ev__feed(loop, (ev_watcher *)&loop->wake_w, EV_CUSTOM);
+            }
+
+            ev__time_update(loop);
+            if (loop->timer_cnt)
+                ev__timers_reify(loop);
+            if (EV__UNLIKELY(loop->hooks & (EV__H_PERIODIC | EV__H_IDLE | EV__H_CHECK)))
+                run_after_hooks(loop);
+            loop->invoke_cb(EV_A);
 #if EV_VERIFY >= 2
-        ev_verify(EV_A);
+            ev_verify(EV_A);
 #endif
-    } while (EV__LIKELY(loop->activecnt > 0 && !loop->loop_done &&
-                        !(flags & (EVRUN_ONCE | EVRUN_NOWAIT))));
+        } while (EV__LIKELY(loop->activecnt > 0 && !loop->loop_done &&
+                            !(flags & (EVRUN_ONCE | EVRUN_NOWAIT))));
 
     if (loop->loop_done == EVBREAK_ONE)
         loop->loop_done = EVBREAK_CANCEL;

@@ -31,11 +31,11 @@
 #include <unistd.h>
 
 struct conn {
-    ev_io io;         /* first member: the io callback gets the connection from its watcher */
-    ev_timer idle;    /* repeat = the idle timeout; ev_timer_again on traffic */
+    ev_io io;      /* first member: the io callback gets the connection from its watcher */
+    ev_timer idle; /* repeat = the idle timeout; ev_timer_again on traffic */
     struct conn *prev, *next;
     char buf[16384];
-    size_t len, off;  /* buf[off..len) still to be written back */
+    size_t len, off; /* buf[off..len) still to be written back */
     unsigned long id;
 };
 
@@ -174,11 +174,20 @@ int main(int argc, char **argv)
     srv.idle_timeout = 10.;
     while ((opt = getopt(argc, argv, "a:p:t:q")) != -1) {
         switch (opt) {
-        case 'a': address = optarg; break;
-        case 'p': port = atoi(optarg); break;
-        case 't': srv.idle_timeout = atof(optarg); break;
-        case 'q': srv.quiet = 1; break;
-        default: usage(argv[0]);
+        case 'a':
+            address = optarg;
+            break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 't':
+            srv.idle_timeout = atof(optarg);
+            break;
+        case 'q':
+            srv.quiet = 1;
+            break;
+        default:
+            usage(argv[0]);
         }
     }
     if (optind != argc || port < 0 || port > 65535 || !(srv.idle_timeout > 0.))

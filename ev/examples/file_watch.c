@@ -118,9 +118,14 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "i:n:")) != -1) {
         switch (opt) {
-        case 'i': interval = atof(optarg); break;
-        case 'n': max_changes = atol(optarg); break;
-        default: usage(argv[0]);
+        case 'i':
+            interval = atof(optarg);
+            break;
+        case 'n':
+            max_changes = atol(optarg);
+            break;
+        default:
+            usage(argv[0]);
         }
     }
     if (optind == argc || interval < 0. || max_changes < 0)

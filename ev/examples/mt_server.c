@@ -280,12 +280,23 @@ int main(int argc, char **argv)
     nworkers = 4;
     while ((opt = getopt(argc, argv, "a:p:w:rq")) != -1) {
         switch (opt) {
-        case 'a': address = optarg; break;
-        case 'p': port = atoi(optarg); break;
-        case 'w': nworkers = atoi(optarg); break;
-        case 'r': reuseport = 1; break;
-        case 'q': quiet = 1; break;
-        default: usage(argv[0]);
+        case 'a':
+            address = optarg;
+            break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'w':
+            nworkers = atoi(optarg);
+            break;
+        case 'r':
+            reuseport = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        default:
+            usage(argv[0]);
         }
     }
     if (optind != argc || port < 0 || port > 65535 || nworkers < 1 || nworkers > 1024)

@@ -121,12 +121,23 @@ int main(int argc, char **argv)
     int opt, reschedule = 0;
     while ((opt = getopt(argc, argv, "i:o:rn:c:")) != -1) {
         switch (opt) {
-        case 'i': interval = atof(optarg); break;
-        case 'o': offset = atof(optarg); break;
-        case 'r': reschedule = 1; break;
-        case 'n': max_runs = atol(optarg); break;
-        case 'c': command = optarg; break;
-        default: usage(argv[0]);
+        case 'i':
+            interval = atof(optarg);
+            break;
+        case 'o':
+            offset = atof(optarg);
+            break;
+        case 'r':
+            reschedule = 1;
+            break;
+        case 'n':
+            max_runs = atol(optarg);
+            break;
+        case 'c':
+            command = optarg;
+            break;
+        default:
+            usage(argv[0]);
         }
     }
     if (optind != argc || !(interval > 0.) || max_runs < 0)

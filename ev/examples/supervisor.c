@@ -142,11 +142,20 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "+b:m:s:n:")) != -1) {
         switch (opt) {
-        case 'b': base_delay = atof(optarg); break;
-        case 'm': max_delay = atof(optarg); break;
-        case 's': healthy_after = atof(optarg); break;
-        case 'n': max_restarts = atol(optarg); break;
-        default: usage(argv[0]);
+        case 'b':
+            base_delay = atof(optarg);
+            break;
+        case 'm':
+            max_delay = atof(optarg);
+            break;
+        case 's':
+            healthy_after = atof(optarg);
+            break;
+        case 'n':
+            max_restarts = atol(optarg);
+            break;
+        default:
+            usage(argv[0]);
         }
     }
     if (optind == argc || base_delay < 0. || max_delay < base_delay || max_restarts < 0)

@@ -28,14 +28,14 @@ static int checks;
 #define TO_SOCKET(fd) ((SOCKET)EV_FD_TO_WIN32_HANDLE(fd))
 #define CLOSE_FD(fd) EV_WIN32_CLOSE_FD(fd)
 
-#define T_CHECK(cond, what)                                                                          \
+#define T_CHECK(cond, what)                                                                        \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            printf("not ok %d - %s (%s, line %d)\n", ++checks, what, #cond, __LINE__);           \
+            printf("not ok %d - %s (%s, line %d)\n", ++checks, what, #cond, __LINE__);             \
             fflush(stdout);                                                                        \
             exit(1);                                                                               \
         }                                                                                          \
-        printf("ok %d - %s\n", ++checks, what);                                                   \
+        printf("ok %d - %s\n", ++checks, what);                                                    \
         fflush(stdout);                                                                            \
     } while (0)
 
@@ -290,7 +290,7 @@ int main(void)
     T_CHECK(send(TO_SOCKET(fds[1]), "ping", 4, 0) == 4, "send");
     run_guarded(loop);
     T_CHECK(!guard_fired && read_events == EV_READ && strcmp(got, "ping") == 0,
-          "io watcher gets EV_READ after a send, and reads the data");
+            "io watcher gets EV_READ after a send, and reads the data");
     T_CHECK(write_events == EV_WRITE, "io watcher gets EV_WRITE on a connected socket");
 
     /* the same fd number watched again (EV__IOFDSET path), then closed fds */
@@ -300,7 +300,8 @@ int main(void)
     ev_io_start(loop, &rw);
     send(TO_SOCKET(fds[1]), "pong", 4, 0);
     run_guarded(loop);
-    T_CHECK(!guard_fired && read_events == EV_READ && strcmp(got, "pong") == 0, "io watcher restarted");
+    T_CHECK(!guard_fired && read_events == EV_READ && strcmp(got, "pong") == 0,
+            "io watcher restarted");
 
     /* a watched fd closed under the loop: its watcher is stopped with EV_ERROR */
     read_events = 0;
@@ -360,7 +361,7 @@ int main(void)
     ev_timer_start(loop, &append);
     run_guarded(loop);
     T_CHECK(!guard_fired && stat_calls == 1 && stat_old_size == 5 && stat_new_size == 15,
-          "ev_stat polling sees the file change");
+            "ev_stat polling sees the file change");
     remove(STAT_PATH);
 
     /* signals: raised twice (the handler must survive the first) */

@@ -9,8 +9,8 @@
  *   big:N      stream N pseudo-random bytes while reading, and expect them all back in order
  *   eof        expect the server to close the connection (end of file) without sending more
  *   sleep:S    sleep S seconds
- * Every wait is bounded by 120 seconds. Prints "done STEP" after each step, and "ok" and exits 0 when every step passed,
- * else prints what went wrong and exits 1.
+ * Every wait is bounded by 120 seconds. Prints "done STEP" after each step, and "ok" and exits 0
+ * when every step passed, else prints what went wrong and exits 1.
  */
 #define _GNU_SOURCE 1
 #include <arpa/inet.h>

@@ -53,7 +53,7 @@ bool Hit(Fn fn, int fd)
 
 const char *Name(Fn fn)
 {
-    static const char *const names[] = {"epoll_wait", "epoll_ctl", "poll", "select",
+    static const char *const names[] = {"epoll_wait", "epoll_ctl", "poll",    "select",
                                         "read",       "write",     "eventfd", "pipe"};
     return names[fn];
 }

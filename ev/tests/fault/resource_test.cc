@@ -87,8 +87,8 @@ void Scenario(unsigned backend)
     }
     ev_verify(loop);
     for (int i = 0; i < 200; ++i) {
-        ev_timer_init(&timers[i], (void (*)(struct ev_loop *, ev_timer *, int))cb,
-                      (i % 7) * 1e-4, (i % 3) ? 0. : 100.);
+        ev_timer_init(&timers[i], (void (*)(struct ev_loop *, ev_timer *, int))cb, (i % 7) * 1e-4,
+                      (i % 3) ? 0. : 100.);
         ev_timer_start(loop, &timers[i]);
     }
     ev_verify(loop);
@@ -115,7 +115,8 @@ void Scenario(unsigned backend)
     ev_signal_start(loop, &sig);
     ev_cleanup_init(&cleanup, (void (*)(struct ev_loop *, ev_cleanup *, int))cb);
     ev_cleanup_start(loop, &cleanup);
-    ev_once(loop, pipes[7][0], EV_READ, 0., [](int, void *) {}, nullptr);
+    ev_once(
+        loop, pipes[7][0], EV_READ, 0., [](int, void *) {}, nullptr);
     for (int i = 0; i < 16; ++i)
         ev_feed_event(loop, &timers[i], EV_CUSTOM);
     ev_verify(loop);
@@ -154,8 +155,8 @@ TEST_P(ResourceTest, AllocatorFailingOnCallN)
         ASSERT_FALSE(WIFEXITED(status))
             << "n=" << n << ": exit " << WEXITSTATUS(status) << ", stderr: " << err;
         ASSERT_TRUE(WIFSIGNALED(status)) << "n=" << n << " status " << status;
-        ASSERT_EQ(WTERMSIG(status), SIGABRT) << "n=" << n << ": " << strsignal(WTERMSIG(status))
-                                             << ", stderr: " << err;
+        ASSERT_EQ(WTERMSIG(status), SIGABRT)
+            << "n=" << n << ": " << strsignal(WTERMSIG(status)) << ", stderr: " << err;
         ASSERT_NE(err.find("cannot allocate"), std::string::npos) << "n=" << n << ": " << err;
         ++aborted;
     }
@@ -206,7 +207,8 @@ TEST_P(ResourceTest, NoFileDescriptorsLeft)
                 CHILD_CHECK(ev_backend(loop) == backend);
                 ev_timer t;
                 static int fired;
-                ev_timer_init(&t, [](struct ev_loop *, ev_timer *, int) { ++fired; }, 1e-3, 0.);
+                ev_timer_init(
+                    &t, [](struct ev_loop *, ev_timer *, int) { ++fired; }, 1e-3, 0.);
                 ev_timer_start(loop, &t);
                 while (!fired)
                     ev_run(loop, EVRUN_ONCE);

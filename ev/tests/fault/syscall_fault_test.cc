@@ -94,10 +94,7 @@ class FaultTest : public evtest::LoopTest {
         self->io_revents = revents;
     }
 
-    void Fill()
-    {
-        ASSERT_EQ(write(fds[1], "x", 1), 1);
-    }
+    void Fill() { ASSERT_EQ(write(fds[1], "x", 1), 1); }
 };
 
 TEST_P(FaultTest, EintrFromWaitIsRetriedSilently)
@@ -370,7 +367,8 @@ TEST_P(FaultTest, EagainOnEventfdWriteLosesNoWakeup)
     /* Keeps the poll from blocking for long now that the write failed and nothing is readable;
      * the wake-up must come from the loop's own bookkeeping, in the same iteration. */
     ev_timer t;
-    ev_timer_init(&t, [](struct ev_loop *, ev_timer *, int) {}, 0.05, 0.);
+    ev_timer_init(
+        &t, [](struct ev_loop *, ev_timer *, int) {}, 0.05, 0.);
     ev_timer_start(loop, &t);
     inject::Arm(inject::WRITE, EAGAIN, 1, efd);
     async_calls = 0;

@@ -86,7 +86,7 @@ static unsigned byte(void)
 /* ---- pipes: fixed fd numbers, so a closed one is not reused by the loop's own fds ---------- */
 
 enum { NPIPE = 2, FD_BASE = 300 };
-static int fd_open[2 * NPIPE];   /* fd FD_BASE + i is open */
+static int fd_open[2 * NPIPE];     /* fd FD_BASE + i is open */
 static unsigned closes[2 * NPIPE]; /* times it was closed */
 
 static int pipe_fd(int i)
@@ -139,19 +139,19 @@ struct slot {
         ev_async async;
         ev_signal signal;
     } u;
-    int m_active;   /* model: should be active */
-    int fed;        /* fed, or restarted while queued, since its last callback/unqueue:
-                     * its next callback is not interpreted strictly */
-    double m_at;    /* timers: the deadline (w->at) while active */
-    int sent;       /* async, signal: sent while active, not yet delivered */
-    unsigned got;   /* async, signal: deliveries (and stops / unqueues that drop a send) */
-    int pipe_end;   /* io: which pipe fd (0 .. 2*NPIPE-1) */
+    int m_active; /* model: should be active */
+    int fed;      /* fed, or restarted while queued, since its last callback/unqueue:
+                   * its next callback is not interpreted strictly */
+    double m_at;  /* timers: the deadline (w->at) while active */
+    int sent;     /* async, signal: sent while active, not yet delivered */
+    unsigned got; /* async, signal: deliveries (and stops / unqueues that drop a send) */
+    int pipe_end; /* io: which pipe fd (0 .. 2*NPIPE-1) */
 };
 
 static const enum kind pool_kinds[] = {
-    K_IO,       K_IO,       K_IO,   K_IO,      K_TIMER, K_TIMER, K_TIMER, K_TIMER, K_TIMER,
-    K_PERIODIC, K_PERIODIC, K_IDLE, K_IDLE,    K_PREPARE, K_CHECK, K_ASYNC, K_ASYNC,
-    K_SIGNAL,   K_SIGNAL,
+    K_IO,    K_IO,    K_IO,       K_IO,       K_TIMER,  K_TIMER, K_TIMER,
+    K_TIMER, K_TIMER, K_PERIODIC, K_PERIODIC, K_IDLE,   K_IDLE,  K_PREPARE,
+    K_CHECK, K_ASYNC, K_ASYNC,    K_SIGNAL,   K_SIGNAL,
 };
 enum { NSLOT = sizeof pool_kinds / sizeof pool_kinds[0] };
 
@@ -205,7 +205,7 @@ static int onces_out, onces_refs, draining;
 
 struct once_rec {
     int refs;
-    int fd_end; /* pipe end watched, or -1 */
+    int fd_end;      /* pipe end watched, or -1 */
     unsigned closes; /* closes[fd_end] when made */
     int closed;      /* the fd was closed when made */
 };
@@ -290,8 +290,7 @@ static void periodic_cb(struct ev_loop *l, ev_periodic *w, int revents)
 {
     struct slot *s = (struct slot *)w->data;
     CHECK(l == loop, "wrong loop");
-    if ((revents & EV_PERIODIC) && !s->fed && s->m_active && w->interval == 0. &&
-        !w->reschedule_cb)
+    if ((revents & EV_PERIODIC) && !s->fed && s->m_active && w->interval == 0. && !w->reschedule_cb)
         CHECK(!ev_is_active(w), "absolute periodic still active after firing");
     s->m_active = !!ev_is_active(w);
     cb_common(s, revents);
@@ -645,7 +644,10 @@ static void do_op(void)
             for (int i = 0; i < NSLOT; ++i)
                 any |= pool[i].kind == K_SIGNAL && pool[i].m_active;
             if (trace)
-                fprintf(stderr, "%*s%s\n", 2 * in_cb, "", op & 0x80 ? "ev_feed_signal" : any ? "raise" : "-");
+                fprintf(stderr, "%*s%s\n", 2 * in_cb, "",
+                        op & 0x80 ? "ev_feed_signal"
+                        : any     ? "raise"
+                                  : "-");
             if (op & 0x80)
                 ev_feed_signal(FUZZ_SIGNUM);
             else if (any)
@@ -672,7 +674,8 @@ static void do_op(void)
         CHECK(!!r == !!was, "ev_clear_pending returned %#x, was pending %d", r, was);
         if (was) {
             s->fed = 0;
-            if ((s->kind == K_ASYNC && (r & EV_ASYNC)) || (s->kind == K_SIGNAL && (r & EV_SIGNAL))) {
+            if ((s->kind == K_ASYNC && (r & EV_ASYNC)) ||
+                (s->kind == K_SIGNAL && (r & EV_SIGNAL))) {
                 s->sent = 0;
                 ++s->got;
             }

@@ -17,11 +17,12 @@ int fired;
 TEST_P(FoundTest, ExpiredTimerWithAFarPeriodicDoesNotBlock)
 {
     ev_periodic p;
-    ev_periodic_init(&p, [](struct ev_loop *, ev_periodic *, int) {}, ev_now(loop) + 3600., 0.,
-                     nullptr);
+    ev_periodic_init(
+        &p, [](struct ev_loop *, ev_periodic *, int) {}, ev_now(loop) + 3600., 0., nullptr);
     ev_periodic_start(loop, &p);
     ev_timer t;
-    ev_timer_init(&t, [](struct ev_loop *, ev_timer *, int) { ++fired; }, -1., 0.);
+    ev_timer_init(
+        &t, [](struct ev_loop *, ev_timer *, int) { ++fired; }, -1., 0.);
     ev_timer_start(loop, &t);
     fired = 0;
     alarm(20); /* the bug blocks for an hour: end as a crash rather than a bazel timeout */
@@ -40,7 +41,7 @@ TEST_P(FoundTest, AsyncSendBeforeTheFirstStartLosesNoLaterWakeup)
     ev_async a;
     ev_async_init(&a, [](struct ev_loop *, ev_async *, int) { ++fired; });
     fired = 0;
-    ev_async_send(loop, &a); /* not started: dropped, as in libev */
+    ev_async_send(loop, &a);    /* not started: dropped, as in libev */
     ev_run(loop, EVRUN_NOWAIT); /* the loop had no channel to look at */
     ev_async_start(loop, &a);
     ev_run(loop, EVRUN_NOWAIT);

@@ -19,7 +19,10 @@ namespace {
 
 class MoreTest : public evtest::LoopTest {};
 
-void CountTimer(struct ev_loop *, ev_timer *w, int) { ++*static_cast<int *>(w->data); }
+void CountTimer(struct ev_loop *, ev_timer *w, int)
+{
+    ++*static_cast<int *>(w->data);
+}
 
 // Collect intervals make the loop sleep longer to batch events, but an
 // expired timer must still make the backend wait 0. The margins are huge
@@ -63,12 +66,15 @@ TEST_P(MoreTest, IoCollectIntervalStillDeliversIo)
     ASSERT_EQ(pipe(p), 0);
     int reads = 0;
     ev_io w;
-    ev_io_init(&w, [](struct ev_loop *l, ev_io *io, int revents) {
-        char c;
-        if ((revents & EV_READ) && read(io->fd, &c, 1) == 1)
-            ++*static_cast<int *>(io->data);
-        ev_io_stop(l, io);
-    }, p[0], EV_READ);
+    ev_io_init(
+        &w,
+        [](struct ev_loop *l, ev_io *io, int revents) {
+            char c;
+            if ((revents & EV_READ) && read(io->fd, &c, 1) == 1)
+                ++*static_cast<int *>(io->data);
+            ev_io_stop(l, io);
+        },
+        p[0], EV_READ);
     w.data = &reads;
     ev_io_start(loop, &w);
     ASSERT_EQ(write(p[1], "x", 1), 1);
@@ -119,10 +125,13 @@ TEST_P(MoreTest, PeriodicWithHugeMultipleStaysExact)
 {
     int fired = 0;
     ev_periodic p;
-    ev_periodic_init(&p, [](struct ev_loop *l, ev_periodic *w, int) {
-        ++*static_cast<int *>(w->data);
-        ev_periodic_stop(l, w);
-    }, -1e12, 1. / 8192., nullptr);
+    ev_periodic_init(
+        &p,
+        [](struct ev_loop *l, ev_periodic *w, int) {
+            ++*static_cast<int *>(w->data);
+            ev_periodic_stop(l, w);
+        },
+        -1e12, 1. / 8192., nullptr);
     p.data = &fired;
     ev_periodic_start(loop, &p);
     double at = ev_periodic_at(&p);
@@ -147,13 +156,16 @@ TEST_P(MoreSignalFdTest, ForkRecreatesSignalFdAndTimerfd)
 {
     ForkState st;
     ev_signal s;
-    ev_signal_init(&s, [](struct ev_loop *, ev_signal *w, int) { ++static_cast<ForkState *>(w->data)->sigs; },
-                   SIGUSR1);
+    ev_signal_init(
+        &s, [](struct ev_loop *, ev_signal *w, int) { ++static_cast<ForkState *>(w->data)->sigs; },
+        SIGUSR1);
     s.data = &st;
     ev_signal_start(loop, &s);
     ev_periodic p;
-    ev_periodic_init(&p, [](struct ev_loop *, ev_periodic *w, int) { ++static_cast<ForkState *>(w->data)->ticks; },
-                     0., 0.002, nullptr);
+    ev_periodic_init(
+        &p,
+        [](struct ev_loop *, ev_periodic *w, int) { ++static_cast<ForkState *>(w->data)->ticks; },
+        0., 0.002, nullptr);
     p.data = &st;
     ev_periodic_start(loop, &p);
     ev_run(loop, EVRUN_NOWAIT);
@@ -181,9 +193,15 @@ TEST_P(MoreSignalFdTest, ForkRecreatesSignalFdAndTimerfd)
 // ---- fault injection by real signals and fds ------------------------------
 
 std::string *g_syserr;
-void RecordSyserr(const char *msg) noexcept { *g_syserr = msg; }
+void RecordSyserr(const char *msg) noexcept
+{
+    *g_syserr = msg;
+}
 volatile sig_atomic_t g_alarms;
-void OnAlarm(int) { ++g_alarms; }
+void OnAlarm(int)
+{
+    ++g_alarms;
+}
 
 // EINTR from the backend's wait (a SIGALRM handler without SA_RESTART,
 // installed by the test, not by ev, interrupting it every 5 ms) is retried
@@ -223,7 +241,8 @@ TEST_P(MoreTest, EintrFromWaitIsRetriedSilently)
 TEST_P(MoreTest, SignalHandlersUseSaRestart)
 {
     ev_signal s;
-    ev_signal_init(&s, [](struct ev_loop *, ev_signal *, int) {}, SIGUSR2);
+    ev_signal_init(
+        &s, [](struct ev_loop *, ev_signal *, int) {}, SIGUSR2);
     ev_signal_start(loop, &s);
     struct sigaction cur;
     ASSERT_EQ(sigaction(SIGUSR2, nullptr, &cur), 0);

@@ -15,7 +15,7 @@ namespace {
 constexpr int kThreads = 64, kSends = 10000;
 
 struct AsyncRun {
-    std::unique_ptr<std::atomic<long>[]> done{new std::atomic<long>[kThreads]};
+    std::unique_ptr<std::atomic<long>[]> done { new std::atomic<long>[ kThreads ] };
     std::atomic<bool> go{false};
     long calls = 0;
     bool saw_all = false; // a callback observed every thread at kSends

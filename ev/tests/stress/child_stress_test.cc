@@ -76,10 +76,13 @@ class ChildStressBase : public ::testing::TestWithParam<unsigned> {
         close(gate[1]); // all children see EOF and exit together
         ev_timer deadline;
         bool late = false;
-        ev_timer_init(&deadline, [](struct ev_loop *l, ev_timer *w, int) {
-            *static_cast<bool *>(w->data) = true;
-            ev_break(l, EVBREAK_ALL);
-        }, 50., 0.);
+        ev_timer_init(
+            &deadline,
+            [](struct ev_loop *l, ev_timer *w, int) {
+                *static_cast<bool *>(w->data) = true;
+                ev_break(l, EVBREAK_ALL);
+            },
+            50., 0.);
         deadline.data = &late;
         ev_timer_start(loop, &deadline);
         ev_unref(loop);
@@ -108,8 +111,14 @@ class ChildStressSignalFd : public ChildStressBase {
     unsigned ExtraFlags() const override { return EVFLAG_SIGNALFD; }
 };
 
-TEST_P(ChildStress, TwoHundredChildrenExitTogether) { Body(); }
-TEST_P(ChildStressSignalFd, TwoHundredChildrenExitTogether) { Body(); }
+TEST_P(ChildStress, TwoHundredChildrenExitTogether)
+{
+    Body();
+}
+TEST_P(ChildStressSignalFd, TwoHundredChildrenExitTogether)
+{
+    Body();
+}
 
 EV_ALL_BACKENDS(ChildStress);
 EV_ALL_BACKENDS(ChildStressSignalFd);

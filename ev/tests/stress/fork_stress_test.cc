@@ -19,7 +19,10 @@ struct ForkRun {
     int reads = 0, ticks = 0, asyncs = 0, onces = 0;
 };
 
-ForkRun *Self(struct ev_loop *l) { return static_cast<ForkRun *>(ev_userdata(l)); }
+ForkRun *Self(struct ev_loop *l)
+{
+    return static_cast<ForkRun *>(ev_userdata(l));
+}
 
 void ReadCb(struct ev_loop *l, ev_io *w, int)
 {
@@ -29,9 +32,18 @@ void ReadCb(struct ev_loop *l, ev_io *w, int)
         Self(l)->reads += (int)n;
 }
 
-void TickCb(struct ev_loop *l, ev_timer *, int) { ++Self(l)->ticks; }
-void AsyncCb(struct ev_loop *l, ev_async *, int) { ++Self(l)->asyncs; }
-void OnceCb(struct ev_loop *l, ev_timer *, int) { ++Self(l)->onces; }
+void TickCb(struct ev_loop *l, ev_timer *, int)
+{
+    ++Self(l)->ticks;
+}
+void AsyncCb(struct ev_loop *l, ev_async *, int)
+{
+    ++Self(l)->asyncs;
+}
+void OnceCb(struct ev_loop *l, ev_timer *, int)
+{
+    ++Self(l)->onces;
+}
 
 class ForkStress : public evtest::LoopTest {
   protected:
@@ -91,13 +103,17 @@ TEST_P(ForkStress, FiftyForksChildUsesLoop)
             if (write(sv[1], "child", 5) != 5)
                 code = 1;
             ev_async_send(loop, &as);
-            if (!code && !Spin(loop, [&] { return st.reads >= 5; }, 20.))
+            if (!code && !Spin(
+                             loop, [&] { return st.reads >= 5; }, 20.))
                 code = 2;
-            if (!code && !Spin(loop, [&] { return st.asyncs >= 1; }, 20.))
+            if (!code && !Spin(
+                             loop, [&] { return st.asyncs >= 1; }, 20.))
                 code = 3;
-            if (!code && !Spin(loop, [&] { return st.ticks >= 3; }, 20.))
+            if (!code && !Spin(
+                             loop, [&] { return st.ticks >= 3; }, 20.))
                 code = 4;
-            if (!code && !Spin(loop, [&] { return st.onces == 1; }, 20.))
+            if (!code && !Spin(
+                             loop, [&] { return st.onces == 1; }, 20.))
                 code = 5;
             if (!code) {
                 ev_verify(loop);
@@ -112,15 +128,21 @@ TEST_P(ForkStress, FiftyForksChildUsesLoop)
         ASSERT_EQ(got, pid);
         ASSERT_TRUE(WIFEXITED(status)) << "child killed by signal " << WTERMSIG(status);
         ASSERT_EQ(WEXITSTATUS(status), 10 + round)
-            << "child failed check " << WEXITSTATUS(status) << " (1 write, 2 io, 3 async, 4 timer, 5 new timer)";
+            << "child failed check " << WEXITSTATUS(status)
+            << " (1 write, 2 io, 3 async, 4 timer, 5 new timer)";
         // The parent's loop is unaffected: its io, timer and async still work.
         // (The child's bytes went to the shared socket; the parent may read some.)
         ForkRun before = st;
         ASSERT_EQ(write(sv[1], "p", 1), 1);
         ev_async_send(loop, &as);
-        EXPECT_TRUE(Spin(loop, [&] {
-            return st.reads > before.reads && st.asyncs > before.asyncs && st.ticks > before.ticks;
-        }, 20.)) << "parent loop stopped working after fork";
+        EXPECT_TRUE(Spin(
+            loop,
+            [&] {
+                return st.reads > before.reads && st.asyncs > before.asyncs &&
+                       st.ticks > before.ticks;
+            },
+            20.))
+            << "parent loop stopped working after fork";
     }
     ev_io_stop(loop, &rd);
     ev_timer_stop(loop, &tick);

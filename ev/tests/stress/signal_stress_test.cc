@@ -96,8 +96,14 @@ class SignalStressSignalFd : public SignalStressBase {
     unsigned ExtraFlags() const override { return EVFLAG_SIGNALFD; }
 };
 
-TEST_P(SignalStress, StormOfTwoSignals) { Body(); }
-TEST_P(SignalStressSignalFd, StormOfTwoSignals) { Body(); }
+TEST_P(SignalStress, StormOfTwoSignals)
+{
+    Body();
+}
+TEST_P(SignalStressSignalFd, StormOfTwoSignals)
+{
+    Body();
+}
 
 EV_ALL_BACKENDS(SignalStress);
 EV_ALL_BACKENDS(SignalStressSignalFd);

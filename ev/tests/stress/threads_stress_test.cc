@@ -28,7 +28,10 @@ struct LoopWork {
     long asyncs_seen = 0;
     bool timed_out = false, ok_revents = true;
 
-    bool Done() const { return ticks >= kTicks && pongs >= kPings && asyncs_seen >= kAsyncs && onces == 50; }
+    bool Done() const
+    {
+        return ticks >= kTicks && pongs >= kPings && asyncs_seen >= kAsyncs && onces == 50;
+    }
     void StopIfDone(struct ev_loop *l)
     {
         if (Done())
@@ -36,7 +39,10 @@ struct LoopWork {
     }
 };
 
-LoopWork *Self(struct ev_loop *l) { return static_cast<LoopWork *>(ev_userdata(l)); }
+LoopWork *Self(struct ev_loop *l)
+{
+    return static_cast<LoopWork *>(ev_userdata(l));
+}
 
 void TickCb(struct ev_loop *l, ev_timer *w, int revents)
 {
@@ -140,7 +146,8 @@ TEST(ThreadsStress, EightLoopsInEightThreads)
     std::vector<LoopWork> work(kLoops);
     for (int i = 0; i < kLoops; ++i) {
         work[i].backend = backends[i % backends.size()];
-        ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, work[i].sv), 0);
+        ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, work[i].sv),
+                  0);
     }
     std::vector<std::thread> th;
     for (auto &w : work)
