@@ -358,8 +358,6 @@ struct ev_loop {
     /* Timers: a 4-ary heap whose root is at index EV__HEAP0. */
     struct ev__heap_node *timers;
     int timer_cnt, timer_cap;
-    ev_watcher_time **rfeeds; /* scratch: expired timers fed in deadline order */
-    int rfeed_cap;
 
 #if EV_PERIODIC_ENABLE
     struct ev__heap_node *periodics;
@@ -459,9 +457,20 @@ void ev__time_update(struct ev_loop *loop);
 /* pending.c */
 void ev__grow_pending(struct ev__plevel *l);
 EV__COLD void ev__clear_pending(struct ev_loop *loop, ev_watcher *w);
-void ev__feed_reverse(struct ev_loop *loop, ev_watcher_time **ws, int n, int revents);
-/* Reverses the queue of a priority from index `from` to its end. */
-void ev__pending_reverse(struct ev__plevel *l, int from);
+/* Expired timers and periodics are queued in deadline order; afterwards the stretch each
+ * priority's queue gained is reversed, since invocation takes a queue from its end: the earliest
+ * deadline runs first. ev__pending_mark notes where the queues end. */
+struct ev__pending_mark {
+    int cnt[EV__NUMPRI];
+};
+
+static inline void ev__pending_mark(const struct ev_loop *loop, struct ev__pending_mark *m)
+{
+    for (int p = 0; p < EV__NUMPRI; ++p)
+        m->cnt[p] = loop->pq[p].cnt;
+}
+
+void ev__pending_reverse_since(struct ev_loop *loop, const struct ev__pending_mark *m);
 
 /* Queues w with revents, or merges revents into its queued entry. */
 static inline void ev__feed(struct ev_loop *loop, ev_watcher *w, int revents)

@@ -115,7 +115,6 @@ static void loop_free(struct ev_loop *loop)
     ev__free(loop->fds);
     ev__free(loop->changes);
     ev__free(loop->timers);
-    ev__free(loop->rfeeds);
 #if EV_PERIODIC_ENABLE
     ev__free(loop->periodics);
 #endif

@@ -18,24 +18,23 @@ void ev__clear_pending(struct ev_loop *loop, ev_watcher *w)
     w->pending = 0;
 }
 
-void ev__pending_reverse(struct ev__plevel *l, int from)
+void ev__pending_reverse_since(struct ev_loop *loop, const struct ev__pending_mark *m)
 {
-    struct ev__pending *a = l->q + from, *b = l->q + l->cnt - 1;
-    for (; a < b; ++a, --b) {
-        struct ev__pending t = *a;
-        *a = *b;
-        *b = t;
-        if (a->w)
-            a->w->pending = (int)(a - l->q) + 1;
-        if (b->w)
-            b->w->pending = (int)(b - l->q) + 1;
+    for (int p = 0; p < EV__NUMPRI; ++p) {
+        struct ev__plevel *l = &loop->pq[p];
+        if (l->cnt - m->cnt[p] < 2)
+            continue; /* nothing or one queued: nothing to turn round */
+        struct ev__pending *a = l->q + m->cnt[p], *b = l->q + l->cnt - 1;
+        for (; a < b; ++a, --b) {
+            struct ev__pending t = *a;
+            *a = *b;
+            *b = t;
+            if (a->w)
+                a->w->pending = (int)(a - l->q) + 1;
+            if (b->w)
+                b->w->pending = (int)(b - l->q) + 1;
+        }
     }
-}
-
-void ev__feed_reverse(struct ev_loop *loop, ev_watcher_time **ws, int n, int revents)
-{
-    while (n--)
-        ev__feed(loop, (ev_watcher *)ws[n], revents);
 }
 
 static void check_priority(ev_watcher *w)

@@ -185,7 +185,9 @@ void ev_periodic_again(EV_P_ ev_periodic *w) EV_NOEXCEPT
 
 void ev__periodics_reify(struct ev_loop *loop)
 {
-    int n = 0;
+    /* (reschedule callbacks must not touch the loop: queueing right away is safe) */
+    struct ev__pending_mark mark;
+    ev__pending_mark(loop, &mark);
     while (loop->periodic_cnt && loop->periodics[EV__HEAP0].at < loop->rt_now) {
         ev_periodic *w = (ev_periodic *)loop->periodics[EV__HEAP0].w;
         if (w->reschedule_cb || w->interval > 0.) {
@@ -195,13 +197,9 @@ void ev__periodics_reify(struct ev_loop *loop)
         } else {
             ev_periodic_stop(EV_A_ w); /* absolute: once */
         }
-        if (EV__UNLIKELY(n == loop->rfeed_cap))
-            loop->rfeeds = (ev_watcher_time **)ev__grow(loop->rfeeds, &loop->rfeed_cap, n + 1,
-                                                        sizeof(ev_watcher_time *));
-        loop->rfeeds[n++] = (ev_watcher_time *)w;
+        ev__feed(loop, (ev_watcher *)w, EV_PERIODIC);
     }
-    if (n)
-        ev__feed_reverse(loop, loop->rfeeds, n, EV_PERIODIC);
+    ev__pending_reverse_since(loop, &mark);
 }
 
 void ev__periodics_reschedule(struct ev_loop *loop)

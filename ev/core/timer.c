@@ -88,12 +88,8 @@ void ev__timers_reify(struct ev_loop *loop)
      * not reallocate), so both are read once. */
     struct ev__heap_node *h = loop->timers;
     const ev_tstamp now = loop->mn_now;
-    /* Expired timers are queued in deadline order, then each priority's new
-     * stretch of the queue is reversed: invocation takes the queue from its
-     * end, so the earliest deadline runs first. */
-    int before[EV__NUMPRI];
-    for (int p = 0; p < EV__NUMPRI; ++p)
-        before[p] = loop->pq[p].cnt;
+    struct ev__pending_mark mark;
+    ev__pending_mark(loop, &mark);
     while (loop->timer_cnt && h[EV__HEAP0].at < now) {
         ev_timer *w = (ev_timer *)h[EV__HEAP0].w;
         if (EV__LIKELY(w->repeat > 0.)) {
@@ -109,9 +105,7 @@ void ev__timers_reify(struct ev_loop *loop)
         }
         ev__feed(loop, (ev_watcher *)w, EV_TIMER);
     }
-    for (int p = 0; p < EV__NUMPRI; ++p)
-        if (loop->pq[p].cnt - before[p] > 1)
-            ev__pending_reverse(&loop->pq[p], before[p]);
+    ev__pending_reverse_since(loop, &mark);
 }
 
 void ev__timers_shift(struct ev_loop *loop, ev_tstamp by)
