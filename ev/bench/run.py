@@ -24,6 +24,7 @@ import tempfile
 # name -> (program, extra environment)
 IMPLS = [
     ("ev", "ev_native", {}),
+    ("ev io_uring", "ev_native", {"ARGS": ["flags=128"]}),  # EVBACKEND_IOURING, on request
     ("ev (libev.so.4 drop-in)", "libev_native", {"DROPIN": "1"}),
     ("ev libevent shim", "ev_shim", {}),
     ("libev 4.33", "libev_native", {}),
@@ -93,6 +94,7 @@ class Runner:
 
     def run(self, impl, args, wrapper=(), timeout=300):
         cmd, env = self.cmd_env(impl)
+        args = list(args) + impl[2].get("ARGS", [])
         p = subprocess.run(list(wrapper) + cmd + args, env=env, capture_output=True, text=True,
                            timeout=timeout)
         if p.returncode == 3:
@@ -251,8 +253,8 @@ def chart(wall, path, meta):
     """Four panels like libev's published graphs: setup and event time over N, with and
     without timeouts, one line per implementation (log-scale y)."""
     import math
-    colors = ["#d62728", "#ff7f0e", "#e377c2", "#1f77b4", "#17becf", "#2ca02c", "#9467bd",
-              "#7f7f7f"]
+    colors = ["#d62728", "#bcbd22", "#ff7f0e", "#e377c2", "#1f77b4", "#17becf", "#2ca02c",
+              "#9467bd", "#7f7f7f"]
     ns = [100, 1000, 10000]
     panels = [("setup", 0, "re-registration, ns per watcher"),
               ("setup", 1, "re-registration with timeouts"),
@@ -313,8 +315,8 @@ def chart(wall, path, meta):
                 out.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>' % (X(n), Y(v), c))
     ly = H - 44
     for i, impl in enumerate(IMPLS):
-        x = M + (i % 4) * 230
-        y = ly + (i // 4) * 18
+        x = M + (i % 5) * 200
+        y = ly + (i // 5) * 18
         out.append('<rect x="%d" y="%d" width="14" height="4" fill="%s"/>' %
                    (x, y - 4, colors[i % len(colors)]))
         out.append('<text x="%d" y="%d">%s</text>' % (x + 20, y, impl[0]))
