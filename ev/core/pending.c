@@ -83,24 +83,47 @@ unsigned int ev_pending_count(EV_P) EV_NOEXCEPT
     return n;
 }
 
+/* Invokes the last entry of level l (priority pri); mask is the current
+ * pending mask. Returns the entries left on the level. */
+static inline int invoke_last(struct ev_loop *loop, struct ev__plevel *l, int pri,
+                              unsigned int mask)
+{
+    int n = --l->cnt;
+    if (!n)
+        loop->pending_mask = mask ^ (1u << pri); /* that bit was set */
+    /* Copy out: the callback may queue into this very slot. */
+    ev_watcher *w = l->q[n].w;
+    int revents = l->q[n].events;
+    if (EV__LIKELY(w != NULL)) {
+#if EV_VERIFY >= 3
+        ev_verify(EV_A);
+#endif
+        w->pending = 0;
+        EV_CB_INVOKE(w, revents);
+    }
+    return n;
+}
+
+/* A level with several entries: taken from its end for as long as the
+ * callbacks leave the pending mask as it was (a change means another level
+ * gained or lost its first entry: the caller then picks the highest level
+ * again). Out of line, so that the single-entry case keeps a small frame. */
+static EV__NOINLINE void invoke_level(struct ev_loop *loop, struct ev__plevel *l, int pri,
+                                      unsigned int mask)
+{
+    while (invoke_last(loop, l, pri, mask) && loop->pending_mask == mask)
+        ;
+}
+
 void ev_invoke_pending(EV_P)
 {
     unsigned int mask;
     while ((mask = loop->pending_mask)) {
         int pri = 31 ^ __builtin_clz(mask); /* the highest set bit: one bsr */
         struct ev__plevel *l = &loop->pq[pri];
-        int n = --l->cnt;
-        if (!n)
-            loop->pending_mask = mask ^ (1u << pri); /* that bit was set */
-        /* Copy out: the callback may queue into this very slot. */
-        ev_watcher *w = l->q[n].w;
-        int revents = l->q[n].events;
-        if (EV__LIKELY(w != NULL)) {
-#if EV_VERIFY >= 3
-            ev_verify(EV_A);
-#endif
-            w->pending = 0;
-            EV_CB_INVOKE(w, revents);
-        }
+        if (l->cnt > 1)
+            invoke_level(loop, l, pri, mask);
+        else
+            invoke_last(loop, l, pri, mask);
     }
 }
