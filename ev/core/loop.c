@@ -433,8 +433,8 @@ int ev_run(EV_P_ int flags)
                 ev__fd_reify(loop);
 
             ev_tstamp timeout = 0.;
-            int may_block = !(flags & EVRUN_NOWAIT) && !loop->idle_all && loop->activecnt > 0 &&
-                            !loop->pending_mask;
+            int may_block = !(flags & EVRUN_NOWAIT) &&
+                            !((unsigned)loop->idle_all | loop->pending_mask) && loop->activecnt > 0;
             if (may_block) {
                 STORE(&loop->wake_wanted, 1);
                 if (!LOAD(&loop->wake_skipped)) {
