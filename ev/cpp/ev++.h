@@ -45,8 +45,22 @@
 #define EVPP_MODERN 0
 #endif
 
-#if !EV_MULTIPLICITY
-#error "ev++.h: EV_MULTIPLICITY=0 is not supported by this ev++.h yet"
+/* The loop argument of the C calls: with EV_MULTIPLICITY a loop_ref holds its loop (raw_loop)
+ * and every watcher the loop it is on (loop); with EV_MULTIPLICITY=0 there is one loop, the C
+ * calls take no loop argument, loop_ref is empty and a watcher object is just the C watcher, as
+ * in libev's ev++.h. */
+#if EV_MULTIPLICITY
+#define EVPP_RAW_ raw_loop,
+#define EVPP_RAW raw_loop
+#define EVPP_THIS_ this->loop,
+#define EVPP_CB_LOOP_ struct ev_loop *,
+#define EVPP_LOOP_OF(w) ((w).loop)
+#else
+#define EVPP_RAW_
+#define EVPP_RAW
+#define EVPP_THIS_
+#define EVPP_CB_LOOP_
+#define EVPP_LOOP_OF(w) loop_ref()
 #endif
 
 #if __cplusplus >= 201103L
@@ -133,77 +147,123 @@ inline void misuse(const char *msg)
 
 /* A non-owning handle on a loop. */
 struct loop_ref {
+#if EV_MULTIPLICITY
     struct ev_loop *raw_loop;
 
     loop_ref(struct ev_loop *loop) EV_NOEXCEPT : raw_loop(loop) {}
 
-    bool operator==(const loop_ref &other) const EV_NOEXCEPT { return raw_loop == other.raw_loop; }
-    bool operator!=(const loop_ref &other) const EV_NOEXCEPT { return raw_loop != other.raw_loop; }
-    bool operator==(struct ev_loop *loop) const EV_NOEXCEPT { return raw_loop == loop; }
-    bool operator!=(struct ev_loop *loop) const EV_NOEXCEPT { return raw_loop != loop; }
-    bool operator==(const struct ev_loop *loop) const EV_NOEXCEPT { return raw_loop == loop; }
-    bool operator!=(const struct ev_loop *loop) const EV_NOEXCEPT { return raw_loop != loop; }
+    bool operator==(const loop_ref &other) const EV_NOEXCEPT
+    {
+        return raw_loop == other.raw_loop;
+    }
+    bool operator!=(const loop_ref &other) const EV_NOEXCEPT
+    {
+        return raw_loop != other.raw_loop;
+    }
+    bool operator==(struct ev_loop *loop) const EV_NOEXCEPT
+    {
+        return raw_loop == loop;
+    }
+    bool operator!=(struct ev_loop *loop) const EV_NOEXCEPT
+    {
+        return raw_loop != loop;
+    }
+    bool operator==(const struct ev_loop *loop) const EV_NOEXCEPT
+    {
+        return raw_loop == loop;
+    }
+    bool operator!=(const struct ev_loop *loop) const EV_NOEXCEPT
+    {
+        return raw_loop != loop;
+    }
 
-    operator struct ev_loop *() const EV_NOEXCEPT { return raw_loop; }
-    operator const struct ev_loop *() const EV_NOEXCEPT { return raw_loop; }
+    operator struct ev_loop *() const EV_NOEXCEPT
+    {
+        return raw_loop;
+    }
+    operator const struct ev_loop *() const EV_NOEXCEPT
+    {
+        return raw_loop;
+    }
 
-    bool is_default() const EV_NOEXCEPT { return raw_loop == ev_default_loop_uc_(); }
+    bool is_default() const EV_NOEXCEPT
+    {
+        return raw_loop == ev_default_loop_uc_();
+    }
+#else
+    loop_ref() EV_NOEXCEPT {}
+
+    /* the one loop */
+    bool operator==(const loop_ref &) const EV_NOEXCEPT
+    {
+        return true;
+    }
+    bool operator!=(const loop_ref &) const EV_NOEXCEPT
+    {
+        return false;
+    }
+
+    bool is_default() const EV_NOEXCEPT
+    {
+        return true;
+    }
+#endif
 
 #if EV_COMPAT3
     void loop(int flags = 0)
     {
-        ev_run(raw_loop, flags);
+        ev_run(EVPP_RAW_ flags);
     }
     void unloop(how_t how = ONE) EV_NOEXCEPT
     {
-        ev_break(raw_loop, how);
+        ev_break(EVPP_RAW_ how);
     }
 #endif
     void run(int flags = 0)
     {
-        ev_run(raw_loop, flags);
+        ev_run(EVPP_RAW_ flags);
     }
     void break_loop(how_t how = ONE) EV_NOEXCEPT
     {
-        ev_break(raw_loop, how);
+        ev_break(EVPP_RAW_ how);
     }
     void post_fork() EV_NOEXCEPT
     {
-        ev_loop_fork(raw_loop);
+        ev_loop_fork(EVPP_RAW);
     }
 
     unsigned int backend() const EV_NOEXCEPT
     {
-        return ev_backend(raw_loop);
+        return ev_backend(EVPP_RAW);
     }
     tstamp now() const EV_NOEXCEPT
     {
-        return ev_now(raw_loop);
+        return ev_now(EVPP_RAW);
     }
     void ref() EV_NOEXCEPT
     {
-        ev_ref(raw_loop);
+        ev_ref(EVPP_RAW);
     }
     void unref() EV_NOEXCEPT
     {
-        ev_unref(raw_loop);
+        ev_unref(EVPP_RAW);
     }
 #if EV_FEATURE_API
     unsigned int iteration() const EV_NOEXCEPT
     {
-        return ev_iteration(raw_loop);
+        return ev_iteration(EVPP_RAW);
     }
     unsigned int depth() const EV_NOEXCEPT
     {
-        return ev_depth(raw_loop);
+        return ev_depth(EVPP_RAW);
     }
     void set_io_collect_interval(tstamp interval) EV_NOEXCEPT
     {
-        ev_set_io_collect_interval(raw_loop, interval);
+        ev_set_io_collect_interval(EVPP_RAW_ interval);
     }
     void set_timeout_collect_interval(tstamp interval) EV_NOEXCEPT
     {
-        ev_set_timeout_collect_interval(raw_loop, interval);
+        ev_set_timeout_collect_interval(EVPP_RAW_ interval);
     }
 #endif
 
@@ -211,7 +271,7 @@ struct loop_ref {
     void once(int fd, int events, tstamp timeout, void (*cb)(int, void *),
               void *arg = 0) EV_NOEXCEPT
     {
-        ev_once(raw_loop, fd, events, timeout, cb, arg);
+        ev_once(EVPP_RAW_ fd, events, timeout, cb, arg);
     }
 
     template <class K, void (K::*method)(int)>
@@ -243,12 +303,12 @@ struct loop_ref {
 
     void feed_fd_event(int fd, int revents) EV_NOEXCEPT
     {
-        ev_feed_fd_event(raw_loop, fd, revents);
+        ev_feed_fd_event(EVPP_RAW_ fd, revents);
     }
 #if EV_SIGNAL_ENABLE
     void feed_signal_event(int signum) EV_NOEXCEPT
     {
-        ev_feed_signal_event(raw_loop, signum);
+        ev_feed_signal_event(EVPP_RAW_ signum);
     }
 #endif
 
@@ -277,17 +337,26 @@ struct loop_ref {
 
 /* The default loop; created on first use, never destroyed by this object. */
 struct default_loop : loop_ref {
+#if EV_MULTIPLICITY
     explicit default_loop(unsigned int flags = AUTO) : loop_ref(ev_default_loop(flags))
     {
         if (!raw_loop)
             throw bad_loop();
     }
+#else
+    explicit default_loop(unsigned int flags = AUTO)
+    {
+        if (!ev_default_loop(flags))
+            throw bad_loop();
+    }
+#endif
 
   private:
     default_loop(const default_loop &) EVPP_DELETE;
     default_loop &operator=(const default_loop &) EVPP_DELETE;
 };
 
+#if EV_MULTIPLICITY
 /* A loop of its own, destroyed with the object (RAII). */
 struct dynamic_loop : loop_ref {
     explicit dynamic_loop(unsigned int flags = AUTO) : loop_ref(ev_loop_new(flags))
@@ -319,6 +388,18 @@ inline tstamp now(struct ev_loop *loop) EV_NOEXCEPT
 {
     return ev_now(loop);
 }
+#else
+inline loop_ref get_default_loop() EV_NOEXCEPT
+{
+    ev_default_loop(0);
+    return loop_ref();
+}
+
+inline tstamp now() EV_NOEXCEPT
+{
+    return ev_now();
+}
+#endif
 
 inline void delay(tstamp interval) EV_NOEXCEPT
 {
@@ -365,16 +446,24 @@ inline void set_syserr_cb(void (*cb)(const char *msg)) EV_NOEXCEPT
  * class (so callbacks get the right reference type).
  */
 template <class cw, class watcher> struct base : cw {
+#if EV_MULTIPLICITY
     struct ev_loop *loop;
 
     explicit base(loop_ref l) EV_NOEXCEPT : loop(l.raw_loop)
+#else
+    explicit base(loop_ref) EV_NOEXCEPT
+#endif
     {
         ev_init(static_cast<cw *>(this), 0);
         this->data = 0;
     }
 
-    ~base() { release_callable(); }
+    ~base()
+    {
+        release_callable();
+    }
 
+#if EV_MULTIPLICITY
     /* Moves to another loop: only while inactive. (A raw pointer parameter, so that it
      * beats the set(K *object) template for a struct ev_loop *.) */
     void set(struct ev_loop *l) EV_NOEXCEPT
@@ -383,20 +472,27 @@ template <class cw, class watcher> struct base : cw {
             detail::misuse("set(loop) called on an active watcher: stop it first");
         loop = l;
     }
+#endif
 
-    bool is_active() const EV_NOEXCEPT { return ev_is_active(static_cast<const cw *>(this)); }
-    bool is_pending() const EV_NOEXCEPT { return ev_is_pending(static_cast<const cw *>(this)); }
+    bool is_active() const EV_NOEXCEPT
+    {
+        return ev_is_active(static_cast<const cw *>(this));
+    }
+    bool is_pending() const EV_NOEXCEPT
+    {
+        return ev_is_pending(static_cast<const cw *>(this));
+    }
 
     void feed_event(int revents) EV_NOEXCEPT
     {
-        ev_feed_event(loop, static_cast<cw *>(this), revents);
+        ev_feed_event(EVPP_THIS_ static_cast<cw *>(this), revents);
     }
 
     /* Calls the callback now (libev's operator() did not compile). */
     void operator()(int revents = EV_UNDEF)
     {
         cw *w = static_cast<cw *>(this);
-        ev_cb(w)(loop, w, revents);
+        ev_cb(w)(EVPP_THIS_ w, revents);
     }
 
     /* void function(watcher &w, int revents), with data as w.data */
@@ -412,7 +508,10 @@ template <class cw, class watcher> struct base : cw {
     }
 
     /* object->operator()(watcher &w, int revents) */
-    template <class K> void set(K *object) EV_NOEXCEPT { set_(object, object_thunk<K>); }
+    template <class K> void set(K *object) EV_NOEXCEPT
+    {
+        set_(object, object_thunk<K>);
+    }
 
     /* void K::method() on object */
     template <class K, void (K::*method)()> void set(K *object) EV_NOEXCEPT
@@ -445,7 +544,7 @@ template <class cw, class watcher> struct base : cw {
 #endif
 
   protected:
-    void set_(const void *data, void (*cb)(struct ev_loop *, cw *, int)) EV_NOEXCEPT
+    void set_(const void *data, void (*cb)(EVPP_CB_LOOP_ cw *, int)) EV_NOEXCEPT
     {
 #if EVPP_MODERN
         if (ev_cb(static_cast<cw *>(this)) != cb)
@@ -458,7 +557,9 @@ template <class cw, class watcher> struct base : cw {
     /* Takes over other's configuration; other is stopped and left without a callback. */
     void take_(base &other) EV_NOEXCEPT
     {
+#if EV_MULTIPLICITY
         loop = other.loop;
+#endif
         this->data = other.data;
         ev_set_cb(static_cast<cw *>(this), ev_cb(static_cast<cw *>(&other)));
         ev_set_priority(static_cast<cw *>(this), ev_priority(static_cast<cw *>(&other)));
@@ -468,21 +569,21 @@ template <class cw, class watcher> struct base : cw {
 
   private:
     template <void (*function)(watcher &w, int)>
-    static void function_thunk(struct ev_loop *, cw *w, int revents)
+    static void function_thunk(EVPP_CB_LOOP_ cw *w, int revents)
     {
         function(*static_cast<watcher *>(w), revents);
     }
     template <class K, void (K::*method)(watcher &w, int)>
-    static void method_thunk(struct ev_loop *, cw *w, int revents)
+    static void method_thunk(EVPP_CB_LOOP_ cw *w, int revents)
     {
         (static_cast<K *>(w->data)->*method)(*static_cast<watcher *>(w), revents);
     }
-    template <class K> static void object_thunk(struct ev_loop *, cw *w, int revents)
+    template <class K> static void object_thunk(EVPP_CB_LOOP_ cw *w, int revents)
     {
         (*static_cast<K *>(w->data))(*static_cast<watcher *>(w), revents);
     }
     template <class K, void (K::*method)()>
-    static void method_noargs_thunk(struct ev_loop *, cw *w, int)
+    static void method_noargs_thunk(EVPP_CB_LOOP_ cw *w, int)
     {
         (static_cast<K *>(w->data)->*method)();
     }
@@ -497,7 +598,7 @@ template <class cw, class watcher> struct base : cw {
         else
             f();
     }
-    template <class D> static void inline_thunk(struct ev_loop *, cw *w, int revents)
+    template <class D> static void inline_thunk(EVPP_CB_LOOP_ cw *w, int revents)
     {
         D *f = std::launder(reinterpret_cast<D *>(&w->data));
         call(*f, *static_cast<watcher *>(w), revents);
@@ -513,7 +614,7 @@ template <class cw, class watcher> struct base : cw {
     };
     /* One dispatcher per watcher type: its presence as the callback says that data
      * points to a heap block this watcher owns. */
-    static void owned_dispatch(struct ev_loop *, cw *w, int revents)
+    static void owned_dispatch(EVPP_CB_LOOP_ cw *w, int revents)
     {
         static_cast<owned *>(w->data)->invoke(*static_cast<watcher *>(w), revents);
     }
@@ -573,16 +674,16 @@ template <class Rep, class Period> inline tstamp seconds(std::chrono::duration<R
     }                                                                                              \
     void start() EV_NOEXCEPT                                                                       \
     {                                                                                              \
-        cw##_start(this->loop, static_cast<cw *>(this));                                           \
+        cw##_start(EVPP_THIS_ static_cast<cw *>(this));                                            \
     }                                                                                              \
     void stop() EV_NOEXCEPT                                                                        \
     {                                                                                              \
-        cw##_stop(this->loop, static_cast<cw *>(this));                                            \
+        cw##_stop(EVPP_THIS_ static_cast<cw *>(this));                                             \
     }
 
 #if __cplusplus >= 201103L
 #define EVPP_MOVE(cls, cw, copy_config)                                                            \
-    cls(cls &&other) EV_NOEXCEPT : base_type(other.loop)                                           \
+    cls(cls &&other) EV_NOEXCEPT : base_type(EVPP_LOOP_OF(other))                                  \
     {                                                                                              \
         bool was_active = other.is_active();                                                       \
         other.stop();                                                                              \
@@ -630,10 +731,10 @@ struct timer : base<ev_timer, timer> {
         set(after, repeat);
         start();
     }
-    void again() EV_NOEXCEPT { ev_timer_again(this->loop, static_cast<ev_timer *>(this)); }
+    void again() EV_NOEXCEPT { ev_timer_again(EVPP_THIS_ static_cast<ev_timer *>(this)); }
     tstamp remaining() EV_NOEXCEPT
     {
-        return ev_timer_remaining(this->loop, static_cast<ev_timer *>(this));
+        return ev_timer_remaining(EVPP_THIS_ static_cast<ev_timer *>(this));
     }
 #if EVPP_MODERN
     template <class R1, class P1, class R2 = long, class P2 = std::ratio<1>>
@@ -669,7 +770,7 @@ struct periodic : base<ev_periodic, periodic> {
         set(at, interval);
         start();
     }
-    void again() EV_NOEXCEPT { ev_periodic_again(this->loop, static_cast<ev_periodic *>(this)); }
+    void again() EV_NOEXCEPT { ev_periodic_again(EVPP_THIS_ static_cast<ev_periodic *>(this)); }
 #if EVPP_MODERN
     /* Every `interval`, aligned to `offset` on the wall clock. */
     template <class R1, class P1, class R2, class P2>
@@ -739,7 +840,7 @@ struct stat : base<ev_stat, stat> {
         set(path, interval);
         start();
     }
-    void update() EV_NOEXCEPT { ev_stat_stat(this->loop, static_cast<ev_stat *>(this)); }
+    void update() EV_NOEXCEPT { ev_stat_stat(EVPP_THIS_ static_cast<ev_stat *>(this)); }
 };
 #endif
 
@@ -782,7 +883,7 @@ struct embed : base<ev_embed, embed> {
         set_embed(embedded_loop);
         start();
     }
-    void sweep() EV_NOEXCEPT { ev_embed_sweep(this->loop, static_cast<ev_embed *>(this)); }
+    void sweep() EV_NOEXCEPT { ev_embed_sweep(EVPP_THIS_ static_cast<ev_embed *>(this)); }
 };
 #endif
 
@@ -809,7 +910,7 @@ struct async : base<ev_async, async> {
     EVPP_MOVE(async, ev_async, (void)0)
     void set() EV_NOEXCEPT {}
     /* Thread- and signal-safe. */
-    void send() EV_NOEXCEPT { ev_async_send(this->loop, static_cast<ev_async *>(this)); }
+    void send() EV_NOEXCEPT { ev_async_send(EVPP_THIS_ static_cast<ev_async *>(this)); }
     bool async_pending() EV_NOEXCEPT { return ev_async_pending(static_cast<ev_async *>(this)); }
 };
 #endif
