@@ -38,10 +38,6 @@ static EV__COLD struct ev__heap_node *ev__heap_grow(struct ev__heap_node *h, int
     return h;
 }
 
-/* Appends (at, w) at index k, the current end, and restores the sentinels. */
-static inline void ev__heap_insert(struct ev__heap_node *h, int k, ev_tstamp at,
-                                   ev_watcher_time *w);
-
 /* Places (at, w) at hole k or above. The sentinel stops the loop at the root
  * (also for a NaN deadline: every comparison with NaN is false). */
 static inline void ev__heap_up_from(struct ev__heap_node *h, int k, ev_tstamp at,
@@ -60,6 +56,7 @@ static inline void ev__heap_up_from(struct ev__heap_node *h, int k, ev_tstamp at
     w->active = k;
 }
 
+/* Appends (at, w) at index k, the current end, and restores the sentinels. */
 static inline void ev__heap_insert(struct ev__heap_node *h, int k, ev_tstamp at, ev_watcher_time *w)
 {
     h[k + 3].at = INFINITY;

@@ -128,6 +128,53 @@ TEST_P(TimerTest, ExpiredTogetherRunInDeadlineOrder)
         EXPECT_EQ(order[i], i);
 }
 
+// Expired timers of several priorities, with an io event queued before them: each priority runs its
+// timers in deadline order, higher priorities first (the per-priority reversal of the queue).
+TEST_P(TimerTest, ExpiredTogetherAcrossPrioritiesRunInDeadlineOrder)
+{
+    static constexpr int N = 48;
+    std::vector<int> order;
+    std::vector<Fire> f(N);
+    std::vector<ev_timer> w(N);
+    std::mt19937 rng(11);
+    std::vector<int> ids(N);
+    for (int i = 0; i < N; ++i)
+        ids[i] = i;
+    std::shuffle(ids.begin(), ids.end(), rng);
+    for (int id : ids) {
+        f[id].order = &order;
+        f[id].id = id;
+        ev_timer_init(&w[id], FireCb, -1.0 + 0.001 * id, 0.);
+        w[id].data = &f[id];
+        ev_set_priority(&w[id], id % 3 - 1); /* -1, 0, 1 */
+        ev_timer_start(loop, &w[id]);
+    }
+    // A ready priority-0 io watcher: queued by the poll, before the timers of its level, so it
+    // runs after them (each level runs from its end).
+    int p[2];
+    ASSERT_EQ(pipe(p), 0);
+    ASSERT_EQ(write(p[1], "x", 1), 1);
+    ev_io io;
+    static std::vector<int> *io_order;
+    io_order = &order;
+    ev_io_init(
+        &io, [](struct ev_loop *, ev_io *, int) { io_order->push_back(N); }, p[0], EV_READ);
+    ev_io_start(loop, &io);
+    ev_run(loop, EVRUN_NOWAIT);
+    std::vector<int> want;
+    for (int pri = 1; pri >= -1; --pri) {
+        for (int id = 0; id < N; ++id)
+            if (id % 3 - 1 == pri)
+                want.push_back(id);
+        if (pri == 0)
+            want.push_back(N);
+    }
+    EXPECT_EQ(order, want);
+    ev_io_stop(loop, &io);
+    close(p[0]);
+    close(p[1]);
+}
+
 TEST_P(TimerTest, ZeroAndNegativeFireNextIteration)
 {
     Fire z, n;
