@@ -106,6 +106,18 @@ static inline double bench_drand(void)
     return (double)(bench_rand() >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* The reset benchmark's order: `count` random timer indices below n, drawn before the measured
+ * region so that every library resets the same timers in the same order. */
+static inline int *bench_reset_order(long count, int n)
+{
+    int *idx = (int *)malloc(sizeof(int) * (size_t)count);
+    if (!idx)
+        bench_die("malloc");
+    for (long k = 0; k < count; k++)
+        idx[k] = (int)(bench_rand() % (uint64_t)n);
+    return idx;
+}
+
 /* Raises the soft fd limit to the hard one (the classic benchmark needs 2 fds per watcher). */
 static inline void bench_raise_nofile(long need)
 {

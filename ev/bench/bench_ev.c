@@ -5,6 +5,7 @@
  *   bench_ev classic n=1000 a=100 w=1000 t=0 reps=8
  *   bench_ev timers n=1000000          start + stop of n timers with random timeouts
  *   bench_ev again n=100000 iters=5    n repeating timers fired and re-armed with ev_timer_again
+ *   bench_ev reset n=100000 resets=1000000  n active timers re-armed in random order
  *   bench_ev idle n=1000000            loop iterations with one idle watcher
  *   bench_ev ready n=1000000           loop iterations with one always-readable fd
  *   bench_ev memory n=10000            watcher sizes and library heap per watcher
@@ -135,6 +136,31 @@ static void again(void)
     bench_report("again", tt, 1, (double)fires);
 }
 
+/* The idle-timeout pattern: n active timers (60-61 s), reset with ev_timer_again in random order
+ * while time passes (the loop's clock is updated every 64 resets, as a busy server's iterations
+ * would). One loop iteration at the end is measured too: it pays for whatever a library left to
+ * do. */
+static void reset(void)
+{
+    long resets = bench_arg("resets", 1000000);
+    ev_timer *t = (ev_timer *)malloc(sizeof *t * (size_t)n);
+    double tt[1];
+    for (int i = 0; i < n; i++) {
+        ev_timer_init(&t[i], timer_cb, 0., 60. + bench_drand());
+        ev_timer_again(loop, &t[i]);
+    }
+    int *idx = bench_reset_order(resets, n);
+    bench_begin();
+    for (long k = 0; k < resets; k++) {
+        if ((k & 63) == 0)
+            ev_now_update(loop);
+        ev_timer_again(loop, &t[idx[k]]);
+    }
+    ev_run(loop, EVRUN_NOWAIT);
+    tt[0] = bench_end("reset");
+    bench_report("reset", tt, 1, (double)resets);
+}
+
 static long iterations;
 
 static void idle_cb(struct ev_loop *l, ev_idle *i, int revents)
@@ -212,7 +238,7 @@ static int setup(void)
 int main(int argc, char **argv)
 {
     static const struct bench_test tests[] = {
-        {"classic", classic}, {"timers", timers}, {"again", again}, {"idle", idle},
-        {"ready", ready},     {"memory", memory}, {NULL, NULL}};
+        {"classic", classic}, {"timers", timers}, {"again", again},   {"reset", reset},
+        {"idle", idle},       {"ready", ready},   {"memory", memory}, {NULL, NULL}};
     return bench_main(argc, argv, tests, setup);
 }

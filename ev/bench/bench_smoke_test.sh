@@ -27,6 +27,7 @@ for p in bench_ev bench_event; do
     check $p ns.events classic n=100 a=10 w=100 t=1 reps=2
     check $p ns.stop timers n=1000
     check $p ns.again again n=1000 iters=2
+    check $p ns.reset reset n=1000 resets=10000
     check $p ns.ready ready n=1000
     check $p heap.io memory n=100
 done

@@ -3,8 +3,8 @@
  * whole milliseconds in libuv.
  *
  *   bench_uv classic n=1000 a=100 w=1000 t=0 reps=8
- *   bench_uv timers n=1000000 | again n=100000 iters=5 | idle n=1000000 | ready n=1000000
- *   bench_uv memory n=10000
+ *   bench_uv timers n=1000000 | again n=100000 iters=5 | reset n=100000 | idle n=1000000 | ready
+ * n=1000000 bench_uv memory n=10000
  */
 #include <uv.h>
 
@@ -134,6 +134,29 @@ static void again(void)
     bench_report("again", tt, 1, (double)fires);
 }
 
+/* See bench_ev.c's reset. */
+static void reset(void)
+{
+    long resets = bench_arg("resets", 1000000);
+    uv_timer_t *t = (uv_timer_t *)malloc(sizeof *t * (size_t)n);
+    double tt[1];
+    for (int i = 0; i < n; i++) {
+        uint64_t ms = 60000 + bench_rand() % 1000;
+        uv_timer_init(loop, &t[i]);
+        uv_timer_start(&t[i], timer_cb, ms, ms);
+    }
+    int *idx = bench_reset_order(resets, n);
+    bench_begin();
+    for (long k = 0; k < resets; k++) {
+        if ((k & 63) == 0)
+            uv_update_time(loop);
+        uv_timer_again(&t[idx[k]]);
+    }
+    uv_run(loop, UV_RUN_NOWAIT);
+    tt[0] = bench_end("reset");
+    bench_report("reset", tt, 1, (double)resets);
+}
+
 static long iterations;
 
 static void idle_cb(uv_idle_t *i)
@@ -207,7 +230,7 @@ static int setup(void)
 int main(int argc, char **argv)
 {
     static const struct bench_test tests[] = {
-        {"classic", classic}, {"timers", timers}, {"again", again}, {"idle", idle},
-        {"ready", ready},     {"memory", memory}, {NULL, NULL}};
+        {"classic", classic}, {"timers", timers}, {"again", again},   {"reset", reset},
+        {"idle", idle},       {"ready", ready},   {"memory", memory}, {NULL, NULL}};
     return bench_main(argc, argv, tests, setup);
 }

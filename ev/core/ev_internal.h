@@ -577,6 +577,8 @@ void ev__io_stop_internal(struct ev_loop *loop, ev_io *w);
 /* timer.c */
 void ev__timers_reify(struct ev_loop *loop);
 void ev__timers_shift(struct ev_loop *loop, ev_tstamp by);
+/* Moves stale root keys (lazy later deadlines, timer.c) to their true deadlines. */
+void ev__timers_settle(struct ev_loop *loop);
 
 /* periodic.c */
 #if EV_PERIODIC_ENABLE

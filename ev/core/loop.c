@@ -310,6 +310,7 @@ static ev_tstamp block_time(struct ev_loop *loop)
     ev_tstamp t = -1.;
     if (loop->timer_cnt) {
         ev__time_update(loop);
+        ev__timers_settle(loop); /* the root's key is its true deadline */
         t = loop->timers[EV__HEAP0].at - loop->mn_now;
         if (t < 0.)
             t = 0.; /* expired: no wait, whatever a periodic says below */

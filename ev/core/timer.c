@@ -4,6 +4,16 @@
  * timer is active; a stopped timer's `at` holds the time that was left. A
  * timer fires only when its deadline is strictly before mn_now, so never
  * early; repeating timers are re-armed from their deadline, clamped to now.
+ *
+ * Lazy later deadlines: when ev_timer_again only moves an active timer's
+ * deadline later (the idle-timeout pattern), the new deadline goes into w->at
+ * and the heap node keeps its old, earlier key. A node's key is therefore
+ * <= its watcher's true deadline (ev_verify checks this). A node whose key is
+ * stale is moved to its true deadline when it reaches the root, before the
+ * loop computes how long to sleep and before timers fire, so a reset costs
+ * one compare and at most one sift per node per period, not one per reset.
+ * A node fires only if its key is its true deadline and is the smallest key,
+ * so expired timers still run in deadline order.
  */
 #include "ev_internal.h"
 #include "heap.h"
@@ -55,19 +65,35 @@ void ev_timer_stop(EV_P_ ev_timer *w) EV_NOEXCEPT
     ev__heap_remove(loop->timers, &loop->timer_cnt, k);
 }
 
+/* ev_timer_again's rare case, out of line (no stack frame on the common
+ * path): the new deadline is earlier than the node's key, so the node rises. */
+static EV__COLD void timer_again_earlier(struct ev_loop *loop, ev_timer *w)
+{
+    if (w->at < loop->timers[w->active].at)
+        ev__heap_up_from(loop->timers, w->active, w->at, (ev_watcher_time *)w);
+}
+
+static EV__COLD void timer_again_pending(struct ev_loop *loop, ev_timer *w)
+{
+    ev__clear_pending(loop, (ev_watcher *)w);
+    ev_timer_again(EV_A_ w);
+}
+
 void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
 {
-    ev__unpend(loop, (ev_watcher *)w);
+    if (EV__UNLIKELY(w->pending)) {
+        timer_again_pending(loop, w);
+        return;
+    }
     if (w->active) {
         if (w->repeat != 0.) {
             ev_tstamp at = loop->mn_now + w->repeat, old = w->at;
             w->at = at;
-            /* a later deadline only sinks, an earlier one only rises */
-            if (at >= old)
-                ev__heap_down_from(loop->timers, TIMER_END(loop), w->active, at,
-                                   (ev_watcher_time *)w);
-            else
-                ev__heap_up_from(loop->timers, w->active, at, (ev_watcher_time *)w);
+            /* Not before the old deadline, so not before the node's key: the
+             * key stays (see the top) and the heap is not even read. Below
+             * the key, the node rises at once. */
+            if (EV__UNLIKELY(at < old))
+                timer_again_earlier(loop, w);
         } else {
             ev_timer_stop(EV_A_ w);
         }
@@ -92,6 +118,11 @@ void ev__timers_reify(struct ev_loop *loop)
     ev__pending_mark(loop, &mark);
     while (loop->timer_cnt && h[EV__HEAP0].at < now) {
         ev_timer *w = (ev_timer *)h[EV__HEAP0].w;
+        if (EV__UNLIKELY(w->at > h[EV__HEAP0].at)) {
+            /* a lazily moved deadline: sink to it, fire nothing */
+            ev__heap_down_from(h, TIMER_END(loop), EV__HEAP0, w->at, (ev_watcher_time *)w);
+            continue;
+        }
         if (EV__LIKELY(w->repeat > 0.)) {
             ev_tstamp at = w->at + w->repeat;
             if (at < now)
@@ -106,6 +137,17 @@ void ev__timers_reify(struct ev_loop *loop)
         ev__feed(loop, (ev_watcher *)w, EV_TIMER);
     }
     ev__pending_reverse_since(loop, &mark);
+}
+
+void ev__timers_settle(struct ev_loop *loop)
+{
+    struct ev__heap_node *h = loop->timers;
+    for (;;) {
+        ev_watcher_time *w = h[EV__HEAP0].w;
+        if (EV__LIKELY(!(w->at > h[EV__HEAP0].at))) /* NaN: settled */
+            return;
+        ev__heap_down_from(h, TIMER_END(loop), EV__HEAP0, w->at, w);
+    }
 }
 
 void ev__timers_shift(struct ev_loop *loop, ev_tstamp by)

@@ -417,6 +417,108 @@ TEST_P(TimerTest, TwentyThousandTimersRandomAddDel)
     ev_verify(loop);
 }
 
+// Lazy later deadlines (timer.c): ev_timer_again that moves deadlines later
+// leaves heap keys below the true deadlines. Timers re-armed in random order
+// must still fire never early, each at most once per deadline, in deadline
+// order, with ev_timer_remaining exact and ev_verify content after every step.
+struct Lazy {
+    std::vector<ev_timer> w;
+    std::vector<double> deadline; // true deadline of each timer (its `at`, monotonic)
+    std::vector<int> order;
+    int early = 0;
+};
+
+void LazyCb(struct ev_loop *l, ev_timer *w, int)
+{
+    auto *z = static_cast<Lazy *>(w->data);
+    size_t me = (size_t)(w - z->w.data());
+    // The loop has re-armed the repeating timer from its deadline d (clamped
+    // to now): d + repeat - now is below repeat exactly when d was passed.
+    if (ev_timer_remaining(l, w) >= w->repeat)
+        ++z->early;
+    z->order.push_back((int)me);
+    ev_timer_stop(l, w);
+}
+
+TEST_P(TimerTest, LazyAgainFiresInDeadlineOrderNeverEarly)
+{
+    constexpr int N = 300;
+    Lazy z;
+    z.w.resize(N);
+    z.deadline.resize(N);
+    std::mt19937 rng{777};
+    for (int i = 0; i < N; ++i) {
+        ev_timer_init(&z.w[i], LazyCb, 0., 0.01 + 1e-4 * (double)(rng() % 50));
+        z.w[i].data = &z;
+        ev_timer_again(loop, &z.w[i]);
+        z.deadline[i] = z.w[i].at;
+    }
+    // Re-arm in random order with later deadlines (and now and then an
+    // earlier one), letting time pass, checking every step.
+    for (int round = 0; round < 2000; ++round) {
+        int i = (int)(rng() % N);
+        if (round % 97 == 0) {
+            ev_sleep(0.0005);
+            ev_now_update(loop);
+        }
+        z.w[i].repeat = (rng() % 8 == 0) ? 0.005 : 0.02 + 1e-4 * (double)(rng() % 300);
+        ev_timer_again(loop, &z.w[i]);
+        z.deadline[i] = z.w[i].at;
+        ASSERT_NEAR(ev_timer_remaining(loop, &z.w[i]), z.w[i].repeat, 1e-9);
+        ev_verify(loop);
+    }
+    // remaining = deadline - the loop's monotonic now, for every timer
+    double mono_now = z.deadline[0] - ev_timer_remaining(loop, &z.w[0]);
+    for (int i = 0; i < N; ++i)
+        ASSERT_NEAR(ev_timer_remaining(loop, &z.w[i]), z.deadline[i] - mono_now, 1e-9);
+    ev_check c;
+    ev_check_init(&c, [](struct ev_loop *l, ev_check *, int) { ev_verify(l); });
+    ev_check_start(loop, &c);
+    ev_unref(loop);
+    EXPECT_TRUE(RunUntil([&] { return z.order.size() == (size_t)N; }));
+    ev_ref(loop);
+    ev_check_stop(loop, &c);
+    EXPECT_EQ(z.early, 0);
+    ASSERT_EQ(z.order.size(), (size_t)N);
+    for (size_t k = 1; k < z.order.size(); ++k)
+        EXPECT_LE(z.deadline[z.order[k - 1]], z.deadline[z.order[k]]) << k;
+}
+
+// Timers whose deadlines were moved later without a sift still make the loop
+// sleep until those deadlines: 20 stale keys 1 ms apart would cost 20 wake-ups
+// if the loop slept until each key; it wakes once (twice when the poll's
+// timeout rounding ends a sleep a hair early, or on a spurious wake-up).
+TEST_P(TimerTest, LazyAgainSleepsUntilTheTrueDeadline)
+{
+    constexpr int N = 20;
+    Fire f[N];
+    ev_timer w[N];
+    for (int i = 0; i < N; ++i) {
+        ev_timer_init(&w[i], FireCb, 0., 0.01 + 0.001 * i);
+        w[i].data = &f[i];
+        ev_timer_again(loop, &w[i]); // keys 1 ms apart
+    }
+    for (int i = 0; i < N; ++i) {
+        w[i].repeat = 0.05;
+        ev_timer_again(loop, &w[i]); // one true deadline, later than every key
+    }
+    double due = ev_now(loop) + 0.05;
+    int iterations = 0, fired = 0;
+    while (fired < N && iterations < 1000) {
+        ev_run(loop, EVRUN_ONCE);
+        ++iterations;
+        fired = 0;
+        for (int i = 0; i < N; ++i)
+            fired += f[i].calls;
+    }
+    EXPECT_EQ(fired, N);
+    for (int i = 0; i < N; ++i)
+        EXPECT_GE(f[i].now, due) << i;
+    EXPECT_LE(iterations, 4);
+    for (int i = 0; i < N; ++i)
+        ev_timer_stop(loop, &w[i]);
+}
+
 struct FromHook {
     ev_timer t;
     Fire f;

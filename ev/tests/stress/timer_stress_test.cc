@@ -121,6 +121,137 @@ TEST_P(TimerStress, HundredThousandRandomTimers)
     EXPECT_GT(r.restarted, 100);
 }
 
+// Lazy later deadlines (timer.c) under load: 100,000 repeating timers re-armed
+// with ev_timer_again (later and earlier), stopped, restarted and fired, from
+// their callbacks and from a check watcher, with ev_verify after every
+// iteration. No timer fires early, none stopped fires, none is lost: at the
+// end every active timer is re-armed to 1 ms and must fire once more.
+struct AgainRun {
+    std::vector<ev_timer> w;
+    std::vector<unsigned char> active; // what the test expects
+    std::vector<unsigned char> last_call;
+    std::mt19937 rng;
+    long fired = 0, early = 0, wrong = 0, again_later = 0, again_earlier = 0, stops = 0,
+         restarts = 0, iterations = 0;
+    bool final_phase = false;
+};
+
+double Repeat(AgainRun &r)
+{
+    return 0.002 + 0.04 * std::uniform_real_distribution<double>(0., 1.)(r.rng);
+}
+
+void Rearm(AgainRun &r, size_t i, struct ev_loop *l)
+{
+    double before = ev_is_active(&r.w[i]) ? ev_timer_remaining(l, &r.w[i]) : 0.;
+    r.w[i].repeat = Repeat(r);
+    ev_timer_again(l, &r.w[i]);
+    ++(r.w[i].repeat >= before ? r.again_later : r.again_earlier);
+    r.active[i] = 1;
+}
+
+void AgainCb(struct ev_loop *l, ev_timer *w, int revents)
+{
+    AgainRun &r = *static_cast<AgainRun *>(w->data);
+    size_t i = (size_t)(w - r.w.data());
+    ++r.fired;
+    if (revents != EV_TIMER || !r.active[i] || !ev_is_active(w))
+        ++r.wrong;
+    // Re-armed from its deadline d (clamped to now): d + repeat - now < repeat
+    // exactly when d had passed.
+    if (ev_timer_remaining(l, w) >= w->repeat)
+        ++r.early;
+    if (r.final_phase) {
+        r.last_call[i] = 1;
+        ev_timer_stop(l, w);
+        r.active[i] = 0;
+        return;
+    }
+    int p = (int)(r.rng() % 100);
+    if (p < 40)
+        Rearm(r, i, l);
+    else if (p < 50) {
+        ev_timer_stop(l, w);
+        r.active[i] = 0;
+        ++r.stops;
+    }
+}
+
+void AgainCheckCb(struct ev_loop *l, ev_check *c, int)
+{
+    AgainRun &r = *static_cast<AgainRun *>(c->data);
+    ev_verify(l);
+    if (r.final_phase)
+        return;
+    ++r.iterations;
+    for (int k = 0; k < 300; ++k) {
+        size_t i = r.rng() % r.w.size();
+        if (r.active[i]) {
+            if (r.rng() % 5 == 0) {
+                ev_timer_stop(l, &r.w[i]);
+                r.active[i] = 0;
+                ++r.stops;
+            } else {
+                Rearm(r, i, l);
+            }
+        } else {
+            Rearm(r, i, l);
+            ++r.restarts;
+        }
+    }
+    if (r.iterations == 200) {
+        // Last round: every active timer gets 1 ms and must fire once more.
+        r.final_phase = true;
+        for (size_t i = 0; i < r.w.size(); ++i)
+            if (r.active[i]) {
+                r.w[i].repeat = 0.001;
+                ev_timer_again(l, &r.w[i]);
+            }
+        ev_verify(l);
+    }
+}
+
+TEST_P(TimerStress, HundredThousandTimersAgainStopRestart)
+{
+    constexpr size_t kTimers = 100000;
+    const unsigned seed = evstress::Seed();
+    SCOPED_TRACE("EV_STRESS_SEED=" + std::to_string(seed));
+    AgainRun r;
+    r.rng.seed(seed);
+    r.w.resize(kTimers);
+    r.active.assign(kTimers, 0);
+    r.last_call.assign(kTimers, 0);
+    for (size_t i = 0; i < kTimers; ++i) {
+        ev_timer_init(&r.w[i], AgainCb, 0., 0.);
+        r.w[i].data = &r;
+        Rearm(r, i, loop);
+    }
+    ev_check c;
+    ev_check_init(&c, AgainCheckCb);
+    c.data = &r;
+    ev_check_start(loop, &c);
+    ev_unref(loop); // the run ends when no timer is left
+    Deadline(100.);
+    ev_run(loop, 0);
+    ASSERT_FALSE(timed_out) << "fired " << r.fired;
+    ev_ref(loop);
+    ev_check_stop(loop, &c);
+    ev_verify(loop);
+    EXPECT_TRUE(r.final_phase);
+    EXPECT_EQ(r.early, 0) << "a timer fired before its deadline";
+    EXPECT_EQ(r.wrong, 0) << "a stopped timer was called";
+    for (size_t i = 0; i < kTimers; ++i) {
+        EXPECT_FALSE(ev_is_active(&r.w[i])) << i;
+        if (r.active[i])
+            ADD_FAILURE() << "timer " << i << " still expected active";
+    }
+    EXPECT_GT(r.again_later, 10000);
+    EXPECT_GT(r.again_earlier, 10000);
+    EXPECT_GT(r.stops, 1000);
+    EXPECT_GT(r.restarts, 1000);
+    EXPECT_GT(r.fired, (long)kTimers);
+}
+
 EV_ALL_BACKENDS(TimerStress);
 
 } // namespace
