@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Line coverage of the library (ev/core + ev/backends), measured outside Bazel:
+# Line and branch coverage of the library (ev/core + ev/backends + the libevent shim ev/compat),
+# measured outside Bazel:
 #   tools/coverage.sh [OUTDIR]      (default: ${TMPDIR:-/tmp}/ev-coverage)
 # 1. compiles the library once with `gcc --coverage -O0` (Linux backends: epoll, io_uring, poll,
 #    select), and once more with the kqueue and event-port emulations of ev/tests/emu, the only
@@ -10,7 +11,8 @@
 #    ev/tests/c/compat3_prog.c, and the emu suites of ev/tests/emu/BUILD.bazel against the
 #    emulated build;
 # 3. runs them (each with a time limit), collects with lcov, writes an HTML report with genhtml
-#    to OUTDIR/html and prints one line:  coverage: lines NN.N% (ev/core + ev/backends)
+#    to OUTDIR/html, a per-file table (lines and branches) to OUTDIR/per-file.txt and stderr, and
+#    prints one line:  coverage: lines NN.N%, branches NN.N% (ev/core + ev/backends + ev/compat)
 # Exits non-zero if a build step or a test fails (the figure is still printed when there is one).
 # Needs gcc/g++, lcov (genhtml, gcov) and GoogleTest (libgtest-dev): tools/bazel installs them.
 set -uo pipefail
@@ -91,7 +93,8 @@ for s in "${emu_srcs[@]}"; do
 done
 # shellcheck disable=SC2086
 {
-    step cc-event.log gcc -c ev/compat/event.c -o "$out/obj/extra/event.o" $EXTRA_CFLAGS
+    step cc-event.log gcc -c ev/compat/event.c -o "$out/obj/extra/event.o" $EXTRA_CFLAGS \
+        --coverage -fprofile-update=atomic -g
     step cc-event_echo.log gcc -c ev/examples/event_echo.c -o "$out/obj/extra/event_echo.o" \
         $EXTRA_CFLAGS -DEVENT_EXAMPLE_NO_MAIN
     step cc-event_bench.log gcc -c ev/examples/event_bench.c -o "$out/obj/extra/event_bench.o" \
@@ -166,26 +169,28 @@ echo "coverage.sh: running ${#tests[@]} test programs" >&2
 run_parallel "$cmds" "tests"
 
 # 4. Collect.
-lcov_q=(--quiet --rc lcov_branch_coverage=0)
+lcov_q=(--quiet --rc lcov_branch_coverage=1)
 if ! lcov "${lcov_q[@]}" --capture --directory "$out/obj" --base-directory "$PWD" \
     --output-file "$out/all.info" >"$out/logs/lcov.log" 2>&1; then
     cat "$out/logs/lcov.log" >&2
     fail "lcov --capture failed"
 fi
-if ! lcov "${lcov_q[@]}" --extract "$out/all.info" "$PWD/ev/core/*" "$PWD/ev/backends/*" \
+if ! lcov "${lcov_q[@]}" --extract "$out/all.info" "$PWD/ev/core/*" "$PWD/ev/backends/*" "$PWD/ev/compat/*" \
     --output-file "$out/ev.info" >>"$out/logs/lcov.log" 2>&1; then
     cat "$out/logs/lcov.log" >&2
     fail "lcov --extract failed"
 fi
-genhtml --quiet --title "ev: ev/core + ev/backends" --output-directory "$out/html" \
+genhtml --quiet --branch-coverage --title "ev: ev/core + ev/backends + ev/compat" --output-directory "$out/html" \
     "$out/ev.info" >"$out/logs/genhtml.log" 2>&1 || fail "genhtml failed"
-summary=$(lcov --summary "$out/ev.info" 2>&1 | grep -E '^ *lines' || true)
-pct=$(sed -nE 's/.*lines[^:]*: *([0-9.]+)%.*/\1/p' <<<"$summary")
-lcov --list "$out/ev.info" 2>/dev/null | sed -E "s|$PWD/||" >"$out/per-file.txt" || true
+summary=$(lcov --rc lcov_branch_coverage=1 --summary "$out/ev.info" 2>&1 || true)
+pct=$(sed -nE 's/^ *lines[^:]*: *([0-9.]+)%.*/\1/p' <<<"$summary")
+bpct=$(sed -nE 's/^ *branches[^:]*: *([0-9.]+)%.*/\1/p' <<<"$summary")
+lcov --rc lcov_branch_coverage=1 --list "$out/ev.info" 2>/dev/null | sed -E "s|$PWD/||" >"$out/per-file.txt" || true
+cat "$out/per-file.txt" >&2
 if [[ -z $pct ]]; then
     fail "no coverage figure"
     exit 1
 fi
 echo "coverage.sh: report $out/html/index.html, per file: $out/per-file.txt" >&2
-printf 'coverage: lines %.1f%% (ev/core + ev/backends)\n' "$pct"
+printf 'coverage: lines %.1f%%, branches %.1f%% (ev/core + ev/backends + ev/compat)\n' "$pct" "${bpct:-0}"
 exit "$failed"

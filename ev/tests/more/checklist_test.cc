@@ -127,14 +127,25 @@ TEST_P(ChecklistTest, AcceptEmfileDoesNotSpinAndTimersRun)
         Acceptor a;
         a.want = kClients;
         a.reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        // Room for 3 more descriptors: the rest of the connections hit EMFILE.
+        // Room for exactly 3 more descriptors: the limit is set just above the
+        // highest open one, every free number below it is filled, then three
+        // are freed. The other connections hit EMFILE.
         int top = a.reserve;
-        for (int fd = a.reserve + 1; fd < 1024; ++fd)
+        for (int fd = a.reserve + 1; fd < 65536; ++fd)
             if (fcntl(fd, F_GETFD) >= 0)
                 top = fd;
         struct rlimit rl = {(rlim_t)top + 4, (rlim_t)top + 4};
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
             _exit(10);
+        std::vector<int> fillers;
+        for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
+            fillers.push_back(fd);
+        if (fillers.size() < 3)
+            _exit(10);
+        for (int k = 0; k < 3; ++k) {
+            close(fillers.back());
+            fillers.pop_back();
+        }
         ev_io w;
         ev_io_init(&w, AcceptCb, lfd, EV_READ);
         w.data = &a;
