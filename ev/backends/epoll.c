@@ -275,6 +275,8 @@ static EV__COLD int epoll_event_slow(struct ev_loop *loop, struct epoll_state *s
     return got & want;
 }
 
+static void epoll_process(struct ev_loop *loop, struct epoll_state *s, int n);
+
 /* After the events: a full event array grows, always-ready files are
  * reported, a rebuild is done. */
 static EV__COLD void epoll_after(struct ev_loop *loop, struct epoll_state *s, int n)
@@ -283,6 +285,13 @@ static EV__COLD void epoll_after(struct ev_loop *loop, struct epoll_state *s, in
         ev__free(s->events);
         s->cap *= 2;
         s->events = (struct epoll_event *)ev__realloc(NULL, (size_t)s->cap * sizeof *s->events);
+        /* More fds may be ready than fitted: collect them in this same
+         * iteration (libevent's EVLOOP_ONCE handles every ready fd), growing
+         * again while the array comes back full. Level-triggered: the fds
+         * already reported come again, and their events merge. */
+        int more = epoll_wait(loop->backend_fd, s->events, s->cap, 0);
+        if (more > 0)
+            epoll_process(loop, s, more);
     }
     for (int i = 0; i < s->eperm_cnt; ++i) {
         int fd = s->eperm[i];

@@ -49,12 +49,33 @@ struct base_state {
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct base_state *registry;
 static struct base_state *current;
-static event_log_cb log_fn;
+
+/* Set by event_set_log_callback, which lives in an object of its own
+ * (event_log.c): a program that carries libevent's log.c defines that
+ * function itself and links beside us, statically or not. Nothing here
+ * refers to event_log.c. */
+event_log_cb ev__event_log_fn;
+
+/* libevent's log.c, when the program carries it (evdns.c and evutil.c users
+ * do): its callback then holds the program's log function, out of our reach,
+ * so our messages go through these. Weak: NULL without log.c. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SHIM_WEAK __attribute__((weak))
+#else
+#define SHIM_WEAK
+#endif
+extern void event_warnx(const char *fmt, ...) SHIM_WEAK;
+extern void event_msgx(const char *fmt, ...) SHIM_WEAK;
+extern void _event_debugx(const char *fmt, ...) SHIM_WEAK;
 
 /* ev lets one loop own a signal at a time (libev asserts otherwise): the
  * shim refuses a second base instead. sig_users counts added events. */
 static struct ev_loop *sig_owner[NSIG];
 static int sig_users[NSIG];
+/* What the program had installed for a signal before its first event was
+ * added: put back when the last one is deleted (libevent does; ev's own
+ * teardown leaves SIG_DFL). */
+static struct sigaction sig_saved[NSIG];
 
 #if defined(__GNUC__) || defined(__clang__)
 #define COLD __attribute__((cold, noinline))
@@ -70,18 +91,24 @@ log_msg(int severity, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    event_log_cb fn = log_fn;
+    event_log_cb fn = ev__event_log_fn;
     if (fn) {
         fn(severity, buf);
         return;
     }
+    if (event_warnx) {
+        /* log.c's entry points keep its own format and callback; it has
+         * none for errors that do not exit, so those go as warnings. */
+        if (severity == _EVENT_LOG_DEBUG && _event_debugx)
+            _event_debugx("%s", buf);
+        else if (severity == _EVENT_LOG_MSG && event_msgx)
+            event_msgx("%s", buf);
+        else
+            event_warnx("%s", buf);
+        return;
+    }
     static const char *const names[] = {"debug", "msg", "warn", "err"};
     fprintf(stderr, "[%s] %s\n", names[severity & 3], buf);
-}
-
-void event_set_log_callback(event_log_cb cb)
-{
-    log_fn = cb;
 }
 
 /* ---------------------------------------------------------------------------
@@ -354,12 +381,14 @@ static void forget_deferred(struct base_state *st, struct event *ev)
     st->ndeferred = j;
 }
 
+/* After ev_signal_stop of one of signum's events in loop. */
 static void release_signal(struct ev_loop *loop, int signum)
 {
     pthread_mutex_lock(&registry_lock);
     if (sig_owner[signum] == loop && --sig_users[signum] <= 0) {
         sig_owner[signum] = NULL;
         sig_users[signum] = 0;
+        sigaction(signum, &sig_saved[signum], NULL);
     }
     pthread_mutex_unlock(&registry_lock);
 }
@@ -371,9 +400,10 @@ static void disarm(struct event *ev)
     /* (stopping a watcher that is neither active nor pending is a no-op:
      * skip the call) */
     if (is_signal_event(ev)) {
-        if (ev_is_active(&ev->iosig.sig))
-            release_signal(loop, ev->iosig.sig.signum);
+        int was_active = ev_is_active(&ev->iosig.sig);
         ev_signal_stop(loop, &ev->iosig.sig);
+        if (was_active)
+            release_signal(loop, ev->iosig.sig.signum);
     } else if (ev_is_active(&ev->iosig.io) || ev_is_pending(&ev->iosig.io)) {
         ev_io_stop(loop, &ev->iosig.io);
     }
@@ -537,8 +567,9 @@ static COLD int add_unusual(struct event *ev, int pri)
         pthread_mutex_lock(&registry_lock);
         int taken = sig_owner[signum] && sig_owner[signum] != loop;
         if (!taken) {
+            if (!sig_users[signum]++)
+                sigaction(signum, NULL, &sig_saved[signum]);
             sig_owner[signum] = loop;
-            ++sig_users[signum];
         }
         pthread_mutex_unlock(&registry_lock);
         if (taken) {

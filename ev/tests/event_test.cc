@@ -550,6 +550,58 @@ TEST_P(EventTest, NonPersistentSignalEventIsDeleted)
     EXPECT_EQ(event_base_loop(base, EVLOOP_NONBLOCK), 1);
 }
 
+volatile sig_atomic_t g_own_handler_calls;
+void OwnHandler(int)
+{
+    ++g_own_handler_calls;
+}
+
+// Deleting the last event of a signal gives the signal back to the handler the
+// program had installed before event_add (libevent restores it; libev's
+// emulation leaves SIG_DFL, and the next signal kills the program).
+TEST_P(EventTest, SignalDelRestoresThePreviousDisposition)
+{
+    struct sigaction own = {}, before = {}, now = {};
+    own.sa_handler = OwnHandler;
+    sigemptyset(&own.sa_mask);
+    ASSERT_EQ(sigaction(SIGUSR1, &own, &before), 0);
+    g_own_handler_calls = 0;
+
+    // A persistent event, added and deleted (twice added: one signal, two events).
+    struct event s1, s2;
+    signal_set(&s1, SIGUSR1, Record, (void *)40);
+    signal_set(&s2, SIGUSR1, Record, (void *)41);
+    event_base_set(base, &s1);
+    event_base_set(base, &s2);
+    ASSERT_EQ(signal_add(&s1, nullptr), 0);
+    ASSERT_EQ(signal_add(&s2, nullptr), 0);
+    raise(SIGUSR1);
+    EXPECT_TRUE(RunBaseUntil([&] { return calls.size() >= 2; }));
+    EXPECT_EQ(g_own_handler_calls, 0); // the events had it
+    ASSERT_EQ(signal_del(&s1), 0);
+    ASSERT_EQ(sigaction(SIGUSR1, nullptr, &now), 0);
+    EXPECT_NE(now.sa_handler, OwnHandler); // s2 still has it
+    ASSERT_EQ(signal_del(&s2), 0);
+    ASSERT_EQ(sigaction(SIGUSR1, nullptr, &now), 0);
+    EXPECT_EQ(now.sa_handler, OwnHandler);
+    raise(SIGUSR1); // with SIG_DFL this would end the test program
+    EXPECT_EQ(g_own_handler_calls, 1);
+
+    // A non-persistent event is deleted by its firing: the same holds.
+    struct event once;
+    event_set(&once, SIGUSR1, EV_SIGNAL, Record, (void *)42);
+    event_base_set(base, &once);
+    ASSERT_EQ(event_add(&once, nullptr), 0);
+    raise(SIGUSR1);
+    EXPECT_TRUE(RunBaseUntil([&] { return CountTag(42) == 1; }));
+    ASSERT_EQ(sigaction(SIGUSR1, nullptr, &now), 0);
+    EXPECT_EQ(now.sa_handler, OwnHandler);
+    raise(SIGUSR1);
+    EXPECT_EQ(g_own_handler_calls, 2);
+
+    ASSERT_EQ(sigaction(SIGUSR1, &before, nullptr), 0);
+}
+
 // Each base gets its own signals. One signal in two bases at once is refused
 // with -1 (ev allows a signal in only one loop; libev's emulation aborts,
 // libevent 1.4 delivers to the base that added it last).
@@ -724,6 +776,35 @@ TEST_P(EventTest, ManyEventsReadyAtOnce)
     for (auto &e : ev)
         event_del(&e);
     EXPECT_EQ(event_base_loop(base, EVLOOP_NONBLOCK), 1);
+}
+
+// libevent handles every ready fd in one event_loop(EVLOOP_ONCE), however many
+// there are; an epoll backend whose event array is smaller than the number of
+// ready fds must collect the rest in the same call (issue 18, item 6).
+TEST_P(EventTest, OnceHandlesEveryReadyFd)
+{
+    const int n = 300; // more than two doublings of epoll's first array
+    std::vector<std::array<int, 2>> p(n);
+    std::vector<struct event> ev(n);
+    for (int i = 0; i < n; ++i) {
+        Pair(p[i].data());
+        event_set(&ev[i], p[i][0], EV_READ | EV_PERSIST, RecordAndRead, (void *)(intptr_t)i);
+        event_base_set(base, &ev[i]);
+        ASSERT_EQ(event_add(&ev[i], nullptr), 0);
+        Put(p[i][1]);
+    }
+    ASSERT_EQ(event_base_loop(base, EVLOOP_ONCE), 0);
+    ASSERT_EQ((int)calls.size(), n);
+    std::vector<int> seen(n);
+    for (const Call &c : calls)
+        ++seen[c.tag];
+    EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int k) { return k == 1; }));
+    // Nothing is left over for the next iteration.
+    calls.clear();
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    EXPECT_TRUE(calls.empty());
+    for (auto &e : ev)
+        event_del(&e);
 }
 
 // event_pending reports the expiry time on the wall clock (libevent); libev's
