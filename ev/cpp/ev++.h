@@ -446,27 +446,34 @@ inline void set_syserr_cb(void (*cb)(const char *msg)) EV_NOEXCEPT
 
 #if EVPP_MODERN
 namespace detail {
-/* Overload ranking: rank<3> converts to rank<2>, rank<2> to rank<1> ..., so among the viable
- * overloads the one with the highest rank is the best match. */
-template <int N> struct rank : rank<N - 1> {
-};
-template <> struct rank<0> {
-};
-
-/* How a callable of type F is called for a watcher of class W: 3 as f(w, revents), 2 as
- * f(revents), 1 as f(), 0 in none of these ways (the first that works is used). */
+/* Whether a callable of type F can be called as f(w, revents), f(revents) or f(). */
 template <class F, class W>
-auto call_style_(rank<3>)
+auto can_call_watcher_(int)
     -> decltype((void)std::declval<F &>()(std::declval<W &>(), std::declval<int>()),
-                std::integral_constant<int, 3>());
-template <class F, class W>
-auto call_style_(rank<2>)
-    -> decltype((void)std::declval<F &>()(std::declval<int>()), std::integral_constant<int, 2>());
-template <class F, class W>
-auto call_style_(rank<1>)
-    -> decltype((void)std::declval<F &>()(), std::integral_constant<int, 1>());
-template <class F, class W> std::integral_constant<int, 0> call_style_(rank<0>);
-template <class F, class W> struct call_style : decltype(call_style_<F, W>(rank<3>())) {
+                std::true_type());
+template <class F, class W> std::false_type can_call_watcher_(...);
+template <class F>
+auto can_call_revents_(int)
+    -> decltype((void)std::declval<F &>()(std::declval<int>()), std::true_type());
+template <class F> std::false_type can_call_revents_(...);
+template <class F>
+auto can_call_noargs_(int) -> decltype((void)std::declval<F &>()(), std::true_type());
+template <class F> std::false_type can_call_noargs_(...);
+
+/* How set(callable) calls it for a watcher of class W: 3 as f(w, revents), 2 as f(revents), 1
+ * as f(), 0 in none of these ways. The first that works is used, and the later ones are not
+ * even tried (a generic lambda is only instantiated for the signature that is used). */
+template <class F, bool = decltype(can_call_revents_<F>(0))::value>
+struct call_style_2 : std::integral_constant<int, 2> {
+};
+template <class F>
+struct call_style_2<F, false>
+    : std::integral_constant<int, decltype(can_call_noargs_<F>(0))::value ? 1 : 0> {
+};
+template <class F, class W, bool = decltype(can_call_watcher_<F, W>(0))::value>
+struct call_style : std::integral_constant<int, 3> {
+};
+template <class F, class W> struct call_style<F, W, false> : call_style_2<F> {
 };
 
 /* A class with one operator() that is not a template: meant as a callback even when its
