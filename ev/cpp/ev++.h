@@ -22,7 +22,7 @@
 #ifdef EV_H
 #include EV_H
 #else
-#include <ev.h>
+#include "ev.h" /* next to ev++.h first, as libev's ev++.h */
 #endif
 
 #ifndef EV_USE_STDEXCEPT

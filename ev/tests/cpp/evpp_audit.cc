@@ -600,6 +600,9 @@ void audit_watchers(ev::loop_ref loop)
     CHECK(mover.loop == loop);
     mover.set(other.raw_loop);
     CHECK(mover.loop == other);
+    mover.set(loop);
+    mover.set(other); // a dynamic_loop converts too
+    CHECK(mover.loop == other);
 #endif
     close(fds[0]);
     close(fds[1]);
