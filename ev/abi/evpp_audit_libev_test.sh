@@ -6,8 +6,9 @@
 #     EV_USE_STDEXCEPT=0 as C++98: its bad_loop::what() lacks throw());
 #  2. with EV_MULTIPLICITY=0: built and run on ours (the amalgamation built the same way), and
 #     compiled on libev's header (Debian's library has multiplicity, so no run);
-#  3. ours only: a callable that cannot be called as (W &, int), (int) or () is refused by
-#     set(callable) with the static_assert's message, C++11 through C++20.
+#  3. ours only: ev++.h includes the ev.h next to it first (as libev's does); a callable that
+#     cannot be called as (W &, int), (int) or () is refused by set(callable) with the
+#     static_assert's message, C++11 through C++20.
 set -u
 amalg_c=$(readlink -f "$1") evpp_h=$(readlink -f "$2") prog=$(readlink -f "$3")
 work=$(mktemp -d)
@@ -58,6 +59,21 @@ if g++ -std=c++98 $flags -DEV_USE_STDEXCEPT=0 -I. -c "$prog" -o nostdexcept.o; t
     ok "ours c++98 EV_USE_STDEXCEPT=0"
 else
     bad "ours c++98 EV_USE_STDEXCEPT=0"
+fi
+
+# ev++.h finds the ev.h next to it first (as libev's does), not the system's (libev's) ev.h.
+mkdir inc && cp ev.h ev++.h inc/
+cat >beside.cc <<'CC'
+#include "inc/ev++.h"
+#ifndef EV_IS_CLEANROOM_EV
+#error "ev++.h included an ev.h other than the one next to it"
+#endif
+int main() {}
+CC
+if g++ -std=c++11 -c beside.cc -o beside.o; then
+    ok "ev++.h includes the ev.h next to it"
+else
+    bad "ev++.h includes the ev.h next to it"
 fi
 
 cat >wrong.cc <<'CC'

@@ -657,8 +657,26 @@ int main()
     audit_free_functions();
     audit_bad_loop();
 
+#if EV_MULTIPLICITY
     ev::default_loop loop;
+#else
+    // A watcher constructed first does not create the default loop (libev's get_default_loop
+    // only names it), so the loop gets the flags given here.
+    ev::idle early;
+    ev::default_loop loop(ev::NOENV | ev::SELECT);
+    CHECK(loop.backend() == ev::SELECT);
+#endif
     ev::default_loop same(ev::AUTO);
+#if __cplusplus >= 201703L
+    // The loop constructors are implicit (copy-initialisation of these non-copyable classes
+    // needs C++17).
+    ev::default_loop implicit_default = ev::AUTO;
+    CHECK(implicit_default == loop);
+#if EV_MULTIPLICITY
+    ev::dynamic_loop implicit_dynamic = ev::NOENV;
+    CHECK(implicit_dynamic != loop);
+#endif
+#endif
     CHECK(loop == same);
     CHECK(ev::get_default_loop() == loop);
 #if EV_MULTIPLICITY
