@@ -1008,6 +1008,7 @@ struct async : base<ev_async, async> {
 #undef EVPP_LOOP_OF
 #undef EVPP_DELETE
 #undef EVPP_LAUNDER
+#undef EVPP_MODERN
 
 } // namespace ev
 
