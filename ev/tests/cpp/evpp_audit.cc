@@ -131,6 +131,9 @@ void on_timer(ev::timer &w, int revents)
     const struct ev_loop *raw = w.loop.raw_loop;
     CHECK(w.loop == raw);
     CHECK(!(w.loop != raw));
+#if EV_COMPAT3
+    w.loop.unloop(); // ev::ONE, then
+#endif
     w.loop.break_loop(ev::ALL);
 #endif
     ++counts[C_TIMER_FN];
