@@ -602,10 +602,12 @@ template <class cw, class watcher> struct base : cw {
         ev_cb(w)(EVPP_THIS_ w, revents);
     }
 
-    /* The C callback and data pointer, as they are (a callable set before is released). */
+    /* The C callback and data pointer, as they are (a callable set before is released, unless
+     * it is given again). */
     void set_(const void *data, void (*cb)(EVPP_CB_LOOP_ cw *w, int revents)) EV_NOEXCEPT
     {
-        release_callable();
+        if (data != this->data || cb != ev_cb(static_cast<cw *>(this)))
+            release_callable();
         this->data = const_cast<void *>(data);
         ev_set_cb(static_cast<cw *>(this), cb);
     }

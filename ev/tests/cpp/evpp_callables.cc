@@ -82,6 +82,7 @@ void callables(ev::loop_ref loop)
     std::string big = "a string much bigger than the data pointer of a watcher";
     std::size_t seen = 0;
     a.set([big, &seen](ev::timer &, int) { seen = big.size(); });
+    a.set_(a.data, ev_cb(static_cast<ev_timer *>(&a))); // the same again: the block stays
     a.start(0.);
     run_until(loop, [&] { return seen != 0; });
     CHECK(seen == big.size());
