@@ -1,19 +1,20 @@
 /*
  * ev++.h - the C++ face of ev: the classes of libev 4.33's ev++.h (namespace ev, loop_ref,
  * default_loop, dynamic_loop, one class per watcher type, the callback styles set<function>,
- * set<K, &K::method>, set(functor), no-argument methods), source compatible with it, plus:
+ * set<K, &K::method>, set(functor), no-argument methods), source compatible with it member for
+ * member (docs/evpp-compat.md has the audit), plus:
  *
  *  - ev::cleanup (libev has none), a working operator(), ev::embed::start(loop) that embeds;
- *  - C++17: set(callable) for lambdas, std::function or any callable taking (W &, int),
- *    (int) or (); a callable that is trivially copyable and fits in a pointer is stored in
- *    the watcher's data member (no allocation), others are kept in one heap block owned by
- *    the watcher; std::chrono durations for timers and periodics; move construction.
+ *  - C++11 and later: set(callable) for lambdas, std::function or any callable taking
+ *    (W &, int), (int) or (); a callable that is trivially copyable and fits in a pointer is
+ *    stored in the watcher's data member (no allocation), others are kept in one heap block
+ *    owned by the watcher; std::chrono durations for timers and periodics; move construction.
  *
- * Watcher objects are the C watcher plus one loop pointer (sizes as libev's). A watcher is
- * stopped by its destructor; reconfiguring an active watcher with set(...) restarts it.
- * Misuse: a loop that cannot be created throws ev::bad_loop; starting a watcher without a
- * callback aborts with the C library's message; set(loop) on an active watcher aborts with
- * "ev++: ...".
+ * Watcher objects are the C watcher plus its loop, an ev::loop_ref (one pointer: sizes as
+ * libev's). A watcher is stopped by its destructor; reconfiguring an active watcher with
+ * set(...) restarts it. Misuse: a loop that cannot be created throws ev::bad_loop; set(loop) on
+ * an active watcher aborts with "ev++: ..."; a callable that cannot be called in one of the
+ * three ways fails to compile with a static_assert that says so.
  */
 #ifndef EVPP_H__
 #define EVPP_H__
@@ -21,7 +22,7 @@
 #ifdef EV_H
 #include EV_H
 #else
-#include <ev.h>
+#include "ev.h" /* next to ev++.h first, as libev's ev++.h */
 #endif
 
 #ifndef EV_USE_STDEXCEPT
@@ -35,7 +36,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#if __cplusplus >= 201703L
+/* Callables, chrono and move construction need C++11, nothing in this header needs more. */
+#if __cplusplus >= 201103L
 #include <chrono>
 #include <new>
 #include <type_traits>
@@ -52,7 +54,7 @@
 #if EV_MULTIPLICITY
 #define EVPP_RAW_ raw_loop,
 #define EVPP_RAW raw_loop
-#define EVPP_THIS_ this->loop,
+#define EVPP_THIS_ this->loop.raw_loop,
 #define EVPP_CB_LOOP_ struct ev_loop *,
 #define EVPP_LOOP_OF(w) ((w).loop)
 #else
@@ -312,7 +314,7 @@ struct loop_ref {
     }
 #endif
 
-  private:
+    /* The ev_once trampolines (public, as in libev). */
     template <class K, void (K::*method)(int)> static void method_thunk(int revents, void *arg)
     {
         (static_cast<K *>(arg)->*method)(revents);
@@ -338,13 +340,13 @@ struct loop_ref {
 /* The default loop; created on first use, never destroyed by this object. */
 struct default_loop : loop_ref {
 #if EV_MULTIPLICITY
-    explicit default_loop(unsigned int flags = AUTO) : loop_ref(ev_default_loop(flags))
+    default_loop(unsigned int flags = AUTO) : loop_ref(ev_default_loop(flags))
     {
         if (!raw_loop)
             throw bad_loop();
     }
 #else
-    explicit default_loop(unsigned int flags = AUTO)
+    default_loop(unsigned int flags = AUTO)
     {
         if (!ev_default_loop(flags))
             throw bad_loop();
@@ -359,12 +361,12 @@ struct default_loop : loop_ref {
 #if EV_MULTIPLICITY
 /* A loop of its own, destroyed with the object (RAII). */
 struct dynamic_loop : loop_ref {
-    explicit dynamic_loop(unsigned int flags = AUTO) : loop_ref(ev_loop_new(flags))
+    dynamic_loop(unsigned int flags = AUTO) : loop_ref(ev_loop_new(flags))
     {
         if (!raw_loop)
             throw bad_loop();
     }
-    ~dynamic_loop()
+    ~dynamic_loop() EV_NOEXCEPT
     {
         if (raw_loop)
             ev_loop_destroy(raw_loop);
@@ -389,9 +391,10 @@ inline tstamp now(struct ev_loop *loop) EV_NOEXCEPT
     return ev_now(loop);
 }
 #else
+/* Names the one loop without creating it (as libev): ev::default_loop or ev_default_loop
+ * create it. */
 inline loop_ref get_default_loop() EV_NOEXCEPT
 {
-    ev_default_loop(0);
     return loop_ref();
 }
 
@@ -441,29 +444,123 @@ inline void set_syserr_cb(void (*cb)(const char *msg)) EV_NOEXCEPT
     ev_set_syserr_cb(cb);
 }
 
+#if EVPP_MODERN
+namespace detail {
+/* Whether a callable of type F can be called as f(w, revents), f(revents) or f(). */
+template <class F, class W>
+auto can_call_watcher_(int)
+    -> decltype((void)std::declval<F &>()(std::declval<W &>(), std::declval<int>()),
+                std::true_type());
+template <class F, class W> std::false_type can_call_watcher_(...);
+template <class F>
+auto can_call_revents_(int)
+    -> decltype((void)std::declval<F &>()(std::declval<int>()), std::true_type());
+template <class F> std::false_type can_call_revents_(...);
+template <class F>
+auto can_call_noargs_(int) -> decltype((void)std::declval<F &>()(), std::true_type());
+template <class F> std::false_type can_call_noargs_(...);
+
+/* How set(callable) calls it for a watcher of class W: 3 as f(w, revents), 2 as f(revents), 1
+ * as f(), 0 in none of these ways. The first that works is used, and the later ones are not
+ * even tried (a generic lambda is only instantiated for the signature that is used). */
+template <class F, bool = decltype(can_call_revents_<F>(0))::value>
+struct call_style_2 : std::integral_constant<int, 2> {
+};
+template <class F>
+struct call_style_2<F, false>
+    : std::integral_constant<int, decltype(can_call_noargs_<F>(0))::value ? 1 : 0> {
+};
+template <class F, class W, bool = decltype(can_call_watcher_<F, W>(0))::value>
+struct call_style : std::integral_constant<int, 3> {
+};
+template <class F, class W> struct call_style<F, W, false> : call_style_2<F> {
+};
+
+/* A class with one operator() that is not a template: meant as a callback even when its
+ * parameters are wrong (set() then fails with a static_assert that says what is accepted). */
+template <class F> auto has_call_operator_(int) -> decltype((void)&F::operator(), std::true_type());
+template <class F> std::false_type has_call_operator_(...);
+template <class F> struct has_call_operator : decltype(has_call_operator_<F>(0)) {
+};
+
+/* What set(F &&) takes: a callable that is not a pointer (pointers are the set(K *object)
+ * style of libev). */
+template <class F, class W>
+struct is_callable_arg
+    : std::integral_constant<bool, !std::is_pointer<F>::value && (call_style<F, W>::value != 0 ||
+                                                                  has_call_operator<F>::value)> {
+};
+
+/* Kept in the watcher's data member itself: trivial to copy and destroy, fits a pointer. */
+template <class F>
+struct fits_in_data
+    : std::integral_constant<bool, sizeof(F) <= sizeof(void *) && alignof(F) <= alignof(void *) &&
+                                       std::is_trivially_copyable<F>::value &&
+                                       std::is_trivially_destructible<F>::value> {
+};
+
+template <class F, class W>
+inline void call(F &f, W &w, int revents, std::integral_constant<int, 3>)
+{
+    f(w, revents);
+}
+template <class F, class W> inline void call(F &f, W &, int revents, std::integral_constant<int, 2>)
+{
+    f(revents);
+}
+template <class F, class W> inline void call(F &f, W &, int, std::integral_constant<int, 1>)
+{
+    f();
+}
+/* Never called: set() has refused the callable with its static_assert already. */
+template <class F, class W> inline void call(F &, W &, int, std::integral_constant<int, 0>) {}
+
+template <class Rep, class Period> inline tstamp seconds(std::chrono::duration<Rep, Period> d)
+{
+    return std::chrono::duration<tstamp>(d).count();
+}
+} // namespace detail
+
+#if defined(__cpp_lib_launder) && __cpp_lib_launder >= 201606L
+#define EVPP_LAUNDER(p) std::launder(p)
+#else
+#define EVPP_LAUNDER(p) (p)
+#endif
+#endif /* EVPP_MODERN */
+
 /*
  * base: what every watcher class shares. `cw` is the C watcher type, `watcher` the C++
- * class (so callbacks get the right reference type).
+ * class (so callbacks get the right reference type). Everything libev's base has is public
+ * here too: loop, freeze_guard, set_, the thunks.
  */
 template <class cw, class watcher> struct base : cw {
-#if EV_MULTIPLICITY
-    struct ev_loop *loop;
+    /* Stops an active watcher while it lives (a reconfiguration) and starts it again at the
+     * end of its scope. */
+    struct freeze_guard {
+        watcher &w;
+        bool active;
 
-    explicit base(loop_ref l) EV_NOEXCEPT : loop(l.raw_loop)
-#else
-    explicit base(loop_ref) EV_NOEXCEPT
-#endif
+        freeze_guard(watcher *self) EV_NOEXCEPT : w(*self), active(self->is_active())
+        {
+            if (active)
+                w.stop();
+        }
+        ~freeze_guard()
+        {
+            if (active)
+                w.start();
+        }
+    };
+
+#if EV_MULTIPLICITY
+    /* The loop the watcher is on: w.loop.now(), w.loop.break_loop(ev::ALL), ev_now(w.loop). */
+    loop_ref loop;
+
+    base(loop_ref l) EV_NOEXCEPT : loop(l)
     {
-        ev_init(static_cast<cw *>(this), 0);
-        this->data = 0;
+        init_();
     }
 
-    ~base()
-    {
-        release_callable();
-    }
-
-#if EV_MULTIPLICITY
     /* Moves to another loop: only while inactive. (A raw pointer parameter, so that it
      * beats the set(K *object) template for a struct ev_loop *.) */
     void set(struct ev_loop *l) EV_NOEXCEPT
@@ -472,7 +569,17 @@ template <class cw, class watcher> struct base : cw {
             detail::misuse("set(loop) called on an active watcher: stop it first");
         loop = l;
     }
+#else
+    base(loop_ref = loop_ref()) EV_NOEXCEPT
+    {
+        init_();
+    }
 #endif
+
+    ~base()
+    {
+        release_callable();
+    }
 
     bool is_active() const EV_NOEXCEPT
     {
@@ -493,6 +600,16 @@ template <class cw, class watcher> struct base : cw {
     {
         cw *w = static_cast<cw *>(this);
         ev_cb(w)(EVPP_THIS_ w, revents);
+    }
+
+    /* The C callback and data pointer, as they are (a callable set before is released, unless
+     * it is given again). */
+    void set_(const void *data, void (*cb)(EVPP_CB_LOOP_ cw *w, int revents)) EV_NOEXCEPT
+    {
+        if (data != this->data || cb != ev_cb(static_cast<cw *>(this)))
+            release_callable();
+        this->data = const_cast<void *>(data);
+        ev_set_cb(static_cast<cw *>(this), cb);
     }
 
     /* void function(watcher &w, int revents), with data as w.data */
@@ -520,54 +637,19 @@ template <class cw, class watcher> struct base : cw {
     }
 
 #if EVPP_MODERN
-    /* Any callable taking (watcher &, int), (int) or (). */
-    template <class F, class D = std::decay_t<F>,
-              class = std::enable_if_t<!std::is_pointer<D>::value &&
-                                       (std::is_invocable<D &, watcher &, int>::value ||
-                                        std::is_invocable<D &, int>::value ||
-                                        std::is_invocable<D &>::value)>>
+    /* Any callable taking (watcher &, int), (int) or (), by value (C++11 and later). */
+    template <class F, class D = typename std::decay<F>::type,
+              class = typename std::enable_if<detail::is_callable_arg<D, watcher>::value>::type>
     void set(F &&f)
     {
-        release_callable();
-        if constexpr (sizeof(D) <= sizeof(void *) && alignof(D) <= alignof(void *) &&
-                      std::is_trivially_copyable<D>::value &&
-                      std::is_trivially_destructible<D>::value) {
-            /* Small and trivial (a lambda capturing this, say): lives in data. */
-            void *slot = 0;
-            ::new (static_cast<void *>(&slot)) D(std::forward<F>(f));
-            set_(slot, inline_thunk<D>);
-        } else {
-            owned *o = new owned_of<D>(std::forward<F>(f));
-            set_(o, owned_dispatch);
-        }
+        static_assert(detail::call_style<D, watcher>::value != 0,
+                      "ev++: w.set(callable): the callable must be callable as "
+                      "f(watcher &, int revents), f(int revents) or f()");
+        set_callable_<D>(std::forward<F>(f), detail::fits_in_data<D>());
     }
 #endif
 
-  protected:
-    void set_(const void *data, void (*cb)(EVPP_CB_LOOP_ cw *, int)) EV_NOEXCEPT
-    {
-#if EVPP_MODERN
-        if (ev_cb(static_cast<cw *>(this)) != cb)
-            release_callable();
-#endif
-        this->data = const_cast<void *>(data);
-        ev_set_cb(static_cast<cw *>(this), cb);
-    }
-
-    /* Takes over other's configuration; other is stopped and left without a callback. */
-    void take_(base &other) EV_NOEXCEPT
-    {
-#if EV_MULTIPLICITY
-        loop = other.loop;
-#endif
-        this->data = other.data;
-        ev_set_cb(static_cast<cw *>(this), ev_cb(static_cast<cw *>(&other)));
-        ev_set_priority(static_cast<cw *>(this), ev_priority(static_cast<cw *>(&other)));
-        other.data = 0;
-        ev_set_cb(static_cast<cw *>(&other), 0);
-    }
-
-  private:
+    /* The C callbacks behind the set<...> styles (public, as in libev). */
     template <void (*function)(watcher &w, int)>
     static void function_thunk(EVPP_CB_LOOP_ cw *w, int revents)
     {
@@ -588,20 +670,46 @@ template <class cw, class watcher> struct base : cw {
         (static_cast<K *>(w->data)->*method)();
     }
 
-#if EVPP_MODERN
-    template <class D> static void call(D &f, watcher &w, int revents)
+  protected:
+    /* Takes over other's configuration; other is stopped and left without a callback. */
+    void take_(base &other) EV_NOEXCEPT
     {
-        if constexpr (std::is_invocable<D &, watcher &, int>::value)
-            f(w, revents);
-        else if constexpr (std::is_invocable<D &, int>::value)
-            f(revents);
-        else
-            f();
+#if EV_MULTIPLICITY
+        loop = other.loop;
+#endif
+        this->data = other.data;
+        ev_set_cb(static_cast<cw *>(this), ev_cb(static_cast<cw *>(&other)));
+        ev_set_priority(static_cast<cw *>(this), ev_priority(static_cast<cw *>(&other)));
+        other.data = 0;
+        ev_set_cb(static_cast<cw *>(&other), 0);
     }
+
+  private:
+    void init_() EV_NOEXCEPT
+    {
+        ev_init(static_cast<cw *>(this), 0);
+        this->data = 0;
+    }
+
+#if EVPP_MODERN
+    /* Small and trivial (a lambda capturing this or one reference): lives in data. */
+    template <class D, class F> void set_callable_(F &&f, std::true_type)
+    {
+        release_callable();
+        ::new (static_cast<void *>(&this->data)) D(std::forward<F>(f));
+        ev_set_cb(static_cast<cw *>(this), inline_thunk<D>);
+    }
+    /* Anything else: one heap block owned by the watcher. */
+    template <class D, class F> void set_callable_(F &&f, std::false_type)
+    {
+        owned *o = new owned_of<D>(std::forward<F>(f));
+        set_(o, owned_dispatch);
+    }
+
     template <class D> static void inline_thunk(EVPP_CB_LOOP_ cw *w, int revents)
     {
-        D *f = std::launder(reinterpret_cast<D *>(&w->data));
-        call(*f, *static_cast<watcher *>(w), revents);
+        D *f = EVPP_LAUNDER(reinterpret_cast<D *>(&w->data));
+        detail::call(*f, *static_cast<watcher *>(w), revents, detail::call_style<D, watcher>());
     }
     struct owned {
         virtual ~owned() {}
@@ -610,7 +718,10 @@ template <class cw, class watcher> struct base : cw {
     template <class D> struct owned_of : owned {
         D f;
         template <class F> explicit owned_of(F &&fn) : f(std::forward<F>(fn)) {}
-        void invoke(watcher &w, int revents) override { call(f, w, revents); }
+        void invoke(watcher &w, int revents)
+        {
+            detail::call(f, w, revents, detail::call_style<D, watcher>());
+        }
     };
     /* One dispatcher per watcher type: its presence as the callback says that data
      * points to a heap block this watcher owns. */
@@ -635,31 +746,6 @@ template <class cw, class watcher> struct base : cw {
     base(const base &) EVPP_DELETE;
     base &operator=(const base &) EVPP_DELETE;
 };
-
-namespace detail {
-/* Stops an active watcher for a reconfiguration and restarts it afterwards. */
-template <class W> struct restart_guard {
-    W &w;
-    bool was_active;
-    explicit restart_guard(W &watcher) EV_NOEXCEPT : w(watcher), was_active(watcher.is_active())
-    {
-        if (was_active)
-            w.stop();
-    }
-    ~restart_guard()
-    {
-        if (was_active)
-            w.start();
-    }
-};
-
-#if EVPP_MODERN
-template <class Rep, class Period> inline tstamp seconds(std::chrono::duration<Rep, Period> d)
-{
-    return std::chrono::duration<tstamp>(d).count();
-}
-#endif
-} // namespace detail
 
 /* The members every watcher class repeats: construction on a loop, start/stop,
  * destruction that stops, and move construction (the moved-from watcher is stopped,
@@ -702,12 +788,12 @@ struct io : base<ev_io, io> {
 
     void set(int fd, int events) EV_NOEXCEPT
     {
-        detail::restart_guard<io> g(*this);
+        freeze_guard g(this);
         ev_io_set(static_cast<ev_io *>(this), fd, events);
     }
     void set(int events) EV_NOEXCEPT
     {
-        detail::restart_guard<io> g(*this);
+        freeze_guard g(this);
         ev_io_modify(static_cast<ev_io *>(this), events);
     }
     void start(int fd, int events) EV_NOEXCEPT
@@ -723,7 +809,7 @@ struct timer : base<ev_timer, timer> {
 
     void set(tstamp after, tstamp repeat = 0.) EV_NOEXCEPT
     {
-        detail::restart_guard<timer> g(*this);
+        freeze_guard g(this);
         ev_timer_set(static_cast<ev_timer *>(this), after, repeat);
     }
     void start(tstamp after, tstamp repeat = 0.) EV_NOEXCEPT
@@ -762,7 +848,7 @@ struct periodic : base<ev_periodic, periodic> {
 
     void set(tstamp at, tstamp interval = 0.) EV_NOEXCEPT
     {
-        detail::restart_guard<periodic> g(*this);
+        freeze_guard g(this);
         ev_periodic_set(static_cast<ev_periodic *>(this), at, interval, 0);
     }
     void start(tstamp at, tstamp interval = 0.) EV_NOEXCEPT
@@ -794,7 +880,7 @@ struct sig : base<ev_signal, sig> {
 
     void set(int signum) EV_NOEXCEPT
     {
-        detail::restart_guard<sig> g(*this);
+        freeze_guard g(this);
         ev_signal_set(static_cast<ev_signal *>(this), signum);
     }
     void start(int signum) EV_NOEXCEPT
@@ -812,7 +898,7 @@ struct child : base<ev_child, child> {
 
     void set(int pid, int trace = 0) EV_NOEXCEPT
     {
-        detail::restart_guard<child> g(*this);
+        freeze_guard g(this);
         ev_child_set(static_cast<ev_child *>(this), pid, trace);
     }
     void start(int pid, int trace = 0) EV_NOEXCEPT
@@ -831,7 +917,7 @@ struct stat : base<ev_stat, stat> {
 
     void set(const char *path, tstamp interval = 0.) EV_NOEXCEPT
     {
-        detail::restart_guard<stat> g(*this);
+        freeze_guard g(this);
         ev_stat_set(static_cast<ev_stat *>(this), path, interval);
     }
     void start(const char *path, tstamp interval = 0.) EV_NOEXCEPT
@@ -874,7 +960,7 @@ struct embed : base<ev_embed, embed> {
 
     void set_embed(struct ev_loop *embedded_loop) EV_NOEXCEPT
     {
-        detail::restart_guard<embed> g(*this);
+        freeze_guard g(this);
         ev_embed_set(static_cast<ev_embed *>(this), embedded_loop);
     }
     /* Embeds embedded_loop (libev's version set the watcher's own loop instead and crashed). */
@@ -917,6 +1003,14 @@ struct async : base<ev_async, async> {
 
 #undef EVPP_WATCHER_COMMON
 #undef EVPP_MOVE
+#undef EVPP_RAW_
+#undef EVPP_RAW
+#undef EVPP_THIS_
+#undef EVPP_CB_LOOP_
+#undef EVPP_LOOP_OF
+#undef EVPP_DELETE
+#undef EVPP_LAUNDER
+#undef EVPP_MODERN
 
 } // namespace ev
 
