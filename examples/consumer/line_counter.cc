@@ -15,7 +15,7 @@ void LineCounter::start()
 {
     io_.start(fd_, ev::READ);
     idle_.set(0., idle_timeout_);
-    idle_.again();  // fires after idle_timeout_ without data
+    idle_.again(); // fires after idle_timeout_ without data
 }
 
 void LineCounter::stop()
@@ -44,7 +44,7 @@ void LineCounter::on_readable(ev::io &w, int revents)
     for (ssize_t i = 0; i < n; ++i)
         if (buf[i] == '\n')
             ++lines_;
-    idle_.again();  // data arrived: the idle timeout starts over
+    idle_.again(); // data arrived: the idle timeout starts over
 }
 
 void LineCounter::on_idle(ev::timer &w, int revents)

@@ -7,12 +7,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);     \
-            ++failures;                                                                  \
-        }                                                                                \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+            ++failures;                                                                            \
+        }                                                                                          \
     } while (0)
 
 static void counts_lines_until_eof()
@@ -26,7 +26,7 @@ static void counts_lines_until_eof()
     ev::dynamic_loop loop;
     LineCounter counter(loop, p[0], 60.);
     counter.start();
-    loop.run();  // returns when both watchers are stopped
+    loop.run(); // returns when both watchers are stopped
     CHECK(counter.lines() == 3);
     CHECK(counter.reached_eof());
     CHECK(!counter.timed_out());
@@ -41,7 +41,7 @@ static void times_out_when_idle()
     ev::dynamic_loop loop;
     LineCounter counter(loop, p[0], 0.01);
     counter.start();
-    loop.run();  // the writer stays open and silent: only the idle timer can end this
+    loop.run(); // the writer stays open and silent: only the idle timer can end this
     CHECK(counter.timed_out());
     CHECK(counter.lines() == 0);
     CHECK(!counter.reached_eof());
