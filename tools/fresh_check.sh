@@ -164,12 +164,13 @@ else
     status=1
 fi
 log "\$ tools/bazel test //..."
-if in_root 'tools/bazel test //...' >&2; then
+if in_root 'tools/bazel test //...' 2>&1 | tee "$root/test.log" >&2; then
     tests=ok
 else
-    tests="FAILED (exit $?)"
+    tests="FAILED (exit ${PIPESTATUS[0]})"
     status=1
 fi
+summary=$(grep -E '^Executed [0-9]+ out of [0-9]+ test' "$root/test.log" | tail -n 1 || true)
 echo "fresh_check: $suite minbase, commit ${commit:0:12}: tools/bazel run //ev:demo: $demo;" \
-    "tools/bazel test //...: $tests"
+    "tools/bazel test //...: $tests${summary:+ ($summary)}"
 exit "$status"
