@@ -21,11 +21,12 @@ for page in "$@"; do
     # whatis(1) wants "name \- summary" as the NAME section's text.
     awk '/^\.SH "?NAME"?$/{getline; print; exit}' "$page" | grep -q ' \\- ' ||
         { echo "FAIL $name: the NAME line has no \\- separator"; fail=1; }
-    # Rendered as a reader sees it, through man(1) when it is there, else groff alone.
+    # Rendered as a reader sees it, through man(1) when it is there, else groff alone (grotty
+    # -cbou: plain text, no overstruck bold or underlining, as `col -b` gives after man).
     if command -v man >/dev/null 2>&1; then
         text=$(MANWIDTH=80 MAN_KEEP_FORMATTING=0 man -l "$page" 2>&1 </dev/null | col -b 2>/dev/null)
     else
-        text=$(groff -t -man -Tutf8 "$page" 2>&1)
+        text=$(groff -t -man -Tutf8 -P-cbou "$page" 2>&1)
     fi
     for section in NAME SYNOPSIS DESCRIPTION; do
         grep -q "^$section" <<<"$text" || { echo "FAIL $name: $section not in the rendered page"; fail=1; }
