@@ -406,8 +406,10 @@ struct ev_loop {
     unsigned int loop_count;
     unsigned int loop_depth;
     unsigned int flags;
-    int postfork;
-    pid_t curpid;
+    int postfork;   /* the kernel state is to be re-created before polling */
+    int fork_due;   /* the fork watchers are to run at the start of the next iteration */
+    pid_t curpid;   /* the process the kernel state belongs to */
+    pid_t fork_pid; /* the child whose fork was noticed (0: none): noticed once per fork */
     ev_tstamp io_collect;
     ev_tstamp timeout_collect;
     ev_tstamp suspend_mn; /* mn_now at ev_suspend */
@@ -422,7 +424,7 @@ struct ev_loop {
 enum {
     EV__H_PREPARE = 1,   /* prepares.cnt != 0 */
     EV__H_CHECK = 2,     /* checks.cnt != 0 */
-    EV__H_FORK = 4,      /* postfork set, or EVFLAG_FORKCHECK */
+    EV__H_FORK = 4,      /* postfork or fork_due set, or EVFLAG_FORKCHECK */
     EV__H_RELEASE = 8,   /* release or acquire callback set */
     EV__H_COLLECT = 16,  /* io collect interval set */
     EV__H_PERIODIC = 32, /* periodics may be active (cleared lazily by ev_run) */

@@ -130,6 +130,8 @@ class ForkTest : public evtest::LoopTest {
 
     static ForkTest *Self(struct ev_loop *l) { return static_cast<ForkTest *>(ev_userdata(l)); }
 
+    void LoopForkFromCallbackRunsForkWatchersOnce();
+
     static void ReadCb(struct ev_loop *l, ev_io *w, int revents)
     {
         char buf[16];
@@ -332,10 +334,89 @@ TEST_P(ForkTest, ParentInternalFdsSurviveChildLoopFork)
     ExpectParentLoopWorks();
 }
 
+int fork_calls_armed; /* 1: the next LoopForkTwiceIfArmed calls ev_loop_fork (twice) */
+
+void LoopForkTwiceIfArmed(struct ev_loop *l)
+{
+    if (fork_calls_armed) {
+        fork_calls_armed = 0;
+        ev_loop_fork(l);
+        ev_loop_fork(l); /* before the next iteration: changes nothing */
+    }
+}
+
 class ForkCheckTest : public ForkTest {
   protected:
     unsigned ExtraFlags() const override { return EVFLAG_FORKCHECK; }
 };
+
+/* A child calls ev_loop_fork twice from a callback of its first iteration: a prepare watcher
+ * (after that iteration's fork check and fork watchers; gevent does this) or a check watcher
+ * (after the loop re-created its kernel state), maybe after a call before ev_run as well. The
+ * fork watchers run exactly once for the fork, whichever notices it first (the call before
+ * ev_run, EVFLAG_FORKCHECK, or the callback's call), and the loop works on. libev 4.33 (probed
+ * with gcc -lev) runs them never (prepare, no fork check) or twice (check, with a call before
+ * ev_run or EVFLAG_FORKCHECK). */
+void ForkTest::LoopForkFromCallbackRunsForkWatchersOnce()
+{
+    ForkTest *t = this;
+    ev_prepare fp;
+    ev_check fc;
+    fork_calls_armed = 0;
+    ev_prepare_init(&fp, [](struct ev_loop *l, ev_prepare *, int) { LoopForkTwiceIfArmed(l); });
+    ev_check_init(&fc, [](struct ev_loop *l, ev_check *, int) { LoopForkTwiceIfArmed(l); });
+    ev_fork_start(loop, &t->forkw);
+    ev_io_start(loop, &t->rw);
+    for (int from_check = 0; from_check < 2; ++from_check) {
+        for (int before_run = 0; before_run < 2; ++before_run) {
+            SCOPED_TRACE(std::string(from_check ? "check" : "prepare") +
+                         (before_run ? ", ev_loop_fork before ev_run too" : ""));
+            if (from_check)
+                ev_check_start(loop, &fc);
+            else
+                ev_prepare_start(loop, &fp);
+            ev_run(loop, EVRUN_NOWAIT);
+            t->order.clear();
+            RunInChild([&] {
+                if (before_run)
+                    ev_loop_fork(loop);
+                fork_calls_armed = 1;
+                for (int i = 0; i < 4; ++i)
+                    ev_run(loop, EVRUN_NOWAIT);
+                CHILD_CHECK(fork_calls_armed == 0);
+                CHILD_CHECK(t->order == "F");
+                CHILD_CHECK(write(t->sv[1], "c", 1) == 1);
+                CHILD_CHECK(t->RunUntil([&] { return t->reads == 1; }));
+                ev_loop_fork(loop); /* the same fork still */
+                ev_run(loop, EVRUN_NOWAIT);
+                CHILD_CHECK(t->order == "F");
+                return 0;
+            });
+            ev_run(loop, EVRUN_NOWAIT);
+            EXPECT_EQ(t->order, "") << "the parent saw no fork";
+            ev_prepare_stop(loop, &fp);
+            ev_check_stop(loop, &fc);
+        }
+    }
+    /* In the process that made the loop, every ev_loop_fork asks again (as in libev). */
+    ev_loop_fork(loop);
+    ev_loop_fork(loop);
+    ev_run(loop, EVRUN_NOWAIT);
+    ev_loop_fork(loop);
+    ev_run(loop, EVRUN_NOWAIT);
+    EXPECT_EQ(t->order, "FF");
+    t->ExpectParentLoopWorks();
+}
+
+TEST_P(ForkTest, LoopForkFromCallbackRunsForkWatchersOnce)
+{
+    LoopForkFromCallbackRunsForkWatchersOnce();
+}
+
+TEST_P(ForkCheckTest, LoopForkFromCallbackRunsForkWatchersOnce)
+{
+    LoopForkFromCallbackRunsForkWatchersOnce();
+}
 
 TEST_P(ForkCheckTest, DetectsForkWithoutLoopFork)
 {
