@@ -346,6 +346,7 @@ struct ev_loop {
     /* Backend. */
     const struct ev__backend *backend;
     int backend_fd;
+    int backend_renewed; /* backend_fd names a new kernel object: an embedder must re-watch it */
     ev_tstamp backend_mintime;
     void *bstate;
 
@@ -552,6 +553,12 @@ static inline void ev__fd_change(struct ev_loop *loop, int fd, int flags)
 }
 void ev__fd_reify(struct ev_loop *loop);
 void ev__fd_kill(struct ev_loop *loop, int fd);
+/* Re-creating a kernel object the loop owns (backend set, eventfd, signalfd, timerfd, inotify):
+ * newfd, the new object, takes over oldfd's number, which closes the old object in the same
+ * step. The loop's fds so never move to a number the program has just closed and may reuse
+ * (dup2 onto it would then replace the loop's object). Returns the number now in use: oldfd,
+ * or newfd when oldfd < 0 (or the renumbering failed: oldfd is closed then). */
+int ev__fd_replace(int newfd, int oldfd);
 /* Backends: after re-creating kernel state, every fd with watchers is
  * registered again through modify(). */
 void ev__fd_rearm_all(struct ev_loop *loop);

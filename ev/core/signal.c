@@ -330,9 +330,16 @@ void ev__signal_fork(struct ev_loop *loop)
      * private one, like every internal fd, keeps the processes apart. */
     if (loop->sigfd < 0)
         return;
-    sigfd_close(loop);
-    if (sigfd_open(loop) < 0)
+    ev__io_stop_internal(loop, &loop->sigfd_w);
+    int fd = signalfd(-1, &loop->sigfd_set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0) {
+        sigfd_close(loop);
         ev__syserr("(libev) signalfd after fork");
+        return;
+    }
+    loop->sigfd = ev__fd_replace(fd, loop->sigfd); /* keeps its number */
+    ev_io_set(&loop->sigfd_w, loop->sigfd, EV_READ);
+    ev__io_start_internal(loop, &loop->sigfd_w);
 #else
     (void)loop;
 #endif
