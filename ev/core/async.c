@@ -199,7 +199,6 @@ void ev_async_start(EV_P_ ev_async *w) EV_NOEXCEPT
 {
     if (EV__UNLIKELY(w->active))
         return;
-    EV__ASSERT(w->cb, "libev: ev_async_start called with a NULL callback");
     __atomic_store_n(&w->sent, 0, __ATOMIC_SEQ_CST);
     if (ev__wake_init(loop) < 0)
         return;

@@ -157,7 +157,6 @@ void ev_io_start(EV_P_ ev_io *w) EV_NOEXCEPT
     /* (a negative fd is refused by io_link) */
     EV__ASSERT(!(w->events & ~(EV__IOFDSET | EV_READ | EV_WRITE)),
                "libev: ev_io_start called with illegal event mask");
-    EV__ASSERT(w->cb, "libev: ev_io_start called with a NULL callback");
     ev__start(loop, (ev_watcher *)w, 1);
     io_link(loop, w);
 }

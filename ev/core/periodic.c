@@ -158,7 +158,6 @@ void ev_periodic_start(EV_P_ ev_periodic *w) EV_NOEXCEPT
     if (EV__UNLIKELY(w->active))
         return;
     EV__ASSERT(w->interval >= 0., "libev: ev_periodic_start called with negative interval value");
-    EV__ASSERT(w->cb, "libev: ev_periodic_start called with a NULL callback");
 #if EV_USE_TIMERFD
     timerfd_open(loop, -1);
 #endif

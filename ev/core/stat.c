@@ -413,7 +413,6 @@ void ev_stat_start(EV_P_ ev_stat *w) EV_NOEXCEPT
 {
     if (EV__UNLIKELY(w->active))
         return;
-    EV__ASSERT(w->cb, "libev: ev_stat_start called with a NULL callback");
     EV__ASSERT(w->path, "libev: ev_stat_start called with a NULL path");
     /* Negative intervals are raised too, as libev does. */
     if (w->interval != 0. && w->interval < STAT_MIN_INTERVAL)
