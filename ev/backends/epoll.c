@@ -7,7 +7,10 @@
  * wants an fd any more it stays registered (close() usually removes it for
  * free) and is disarmed by the first event it produces. An event whose
  * generation is not the fd's current one comes from a registration we cannot
- * reach any more (a dup of a closed fd): the epoll set is then rebuilt.
+ * reach any more (a dup of a closed fd): the epoll set is then rebuilt, at the
+ * start of the next poll (after the callbacks that may close more), and the
+ * new set takes over the old one's fd number (ev__fd_replace): a rebuild never
+ * moves the loop's fd onto the number the program has just closed.
  * Regular files are refused by epoll (EPERM); they are always ready, so they
  * are kept on a side list and reported on every poll.
  * The top bit of fds[fd].gen (GEN_DIRTY) is set while the kernel watches more
@@ -140,15 +143,15 @@ static void epoll_destroy(struct ev_loop *loop)
     loop->bstate = NULL;
 }
 
-/* A fresh epoll set with every wanted fd registered again. */
+/* A fresh epoll set, under the old set's fd number, with every wanted fd registered again. */
 static int epoll_recreate(struct ev_loop *loop)
 {
     struct epoll_state *s = (struct epoll_state *)loop->bstate;
     int fd = epoll_open();
     if (fd < 0)
         return fd;
-    close(loop->backend_fd);
-    loop->backend_fd = fd;
+    loop->backend_fd = ev__fd_replace(fd, loop->backend_fd);
+    loop->backend_renewed = 1;
     s->eperm_cnt = 0;
     s->rebuild = 0;
     s->fork_gen = ev__fork_count();
@@ -252,7 +255,7 @@ static void epoll_modify(struct ev_loop *loop, int fd, int oev, int nev)
 /* An event whose generation is not the fd's clean current one: either the
  * fd has GEN_DIRTY (the kernel watches more than we want: disarm the rest
  * and keep what is wanted) or it comes from an unreachable old registration
- * (rebuild the set after this poll). Returns the events still to report. */
+ * (rebuild the set at the next poll). Returns the events still to report. */
 static EV__COLD int epoll_event_slow(struct ev_loop *loop, struct epoll_state *s,
                                      struct epoll_event *e, int got)
 {
@@ -278,7 +281,7 @@ static EV__COLD int epoll_event_slow(struct ev_loop *loop, struct epoll_state *s
 static void epoll_process(struct ev_loop *loop, struct epoll_state *s, int n);
 
 /* After the events: a full event array grows, always-ready files are
- * reported, a rebuild is done. */
+ * reported. */
 static EV__COLD void epoll_after(struct ev_loop *loop, struct epoll_state *s, int n)
 {
     if (n == s->cap) {
@@ -304,8 +307,16 @@ static EV__COLD void epoll_after(struct ev_loop *loop, struct epoll_state *s, in
             s->eperm[i--] = s->eperm[--s->eperm_cnt];
         }
     }
+}
+
+/* Before a wait with a rebuild due or always-ready files listed: the rebuild (the wanted
+ * events are up to date: the changes were reified), and no blocking for those files. */
+static EV__COLD ev_tstamp epoll_before(struct ev_loop *loop, struct epoll_state *s,
+                                       ev_tstamp timeout)
+{
     if (s->rebuild && epoll_recreate(loop) < 0)
         ev__syserr("(libev) epoll_create1");
+    return s->eperm_cnt ? 0. : timeout;
 }
 
 /* The events of one wait (out of line: an empty wait stays cheap). */
@@ -323,22 +334,21 @@ static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state 
         /* Each watcher takes only its own events (ev__fd_feed masks them). */
         ev__fd_feed(loop, f, got);
     }
-    if (EV__UNLIKELY(n == s->cap || s->eperm_cnt || s->rebuild))
+    if (EV__UNLIKELY(n == s->cap || s->eperm_cnt))
         epoll_after(loop, s, n);
 }
 
 static void epoll_poll(struct ev_loop *loop, ev_tstamp timeout)
 {
     struct epoll_state *s = (struct epoll_state *)loop->bstate;
-    if (s->eperm_cnt)
-        timeout = 0.;
+    if (EV__UNLIKELY(s->eperm_cnt | s->rebuild))
+        timeout = epoll_before(loop, s, timeout);
     int n = epoll_wait(loop->backend_fd, s->events, s->cap, ev__timeout_ms(timeout));
     if (EV__UNLIKELY(n < 0)) {
         if (errno != EINTR)
             ev__syserr("(libev) epoll_wait");
         return;
     }
-    /* s->rebuild is never left set: epoll_after handles it */
     if (n || s->eperm_cnt)
         epoll_process(loop, s, n);
 }

@@ -271,16 +271,19 @@ static void uring_destroy(struct ev_loop *loop)
 static int uring_fork(struct ev_loop *loop)
 {
     /* The inherited mappings and fd name the parent's ring: drop our view of
-     * it (the parent keeps it) and arm every wanted fd on a new one. */
+     * it (the parent keeps it) and arm every wanted fd on a new one, which
+     * takes over the old fd's number (ev__fd_replace). */
     struct uring_state *s = (struct uring_state *)loop->bstate;
     ring_unmap(s);
-    close(loop->backend_fd);
-    loop->backend_fd = -1;
     s->qcnt = 0;
     int fd = ring_open(s);
-    if (fd < 0)
+    if (fd < 0) {
+        close(loop->backend_fd);
+        loop->backend_fd = -1;
         return fd;
-    loop->backend_fd = fd;
+    }
+    loop->backend_fd = ev__fd_replace(fd, loop->backend_fd);
+    loop->backend_renewed = 1;
     ev__fd_rearm_all(loop);
     return 0;
 }

@@ -78,7 +78,8 @@ static void kqueue_destroy(struct ev_loop *loop)
 static int kqueue_fork(struct ev_loop *loop)
 {
     /* A kqueue is not inherited by a child (the BSDs leave the slot empty):
-     * make a new one and add every wanted fd to it. */
+     * make a new one and add every wanted fd to it. Unlike the Linux objects
+     * it cannot keep the old number: that slot is free in the child. */
     struct kqueue_state *s = loop->bstate;
     close(loop->backend_fd);
     loop->backend_fd = -1;
@@ -88,6 +89,7 @@ static int kqueue_fork(struct ev_loop *loop)
         return fd;
     s->forks = ev__fork_count();
     loop->backend_fd = fd;
+    loop->backend_renewed = 1;
     ev__fd_rearm_all(loop);
     return 0;
 }

@@ -79,6 +79,7 @@ static int port_fork(struct ev_loop *loop)
         return fd;
     ((struct port_state *)loop->bstate)->forks = ev__fork_count();
     loop->backend_fd = fd;
+    loop->backend_renewed = 1;
     ev__fd_rearm_all(loop);
     return 0;
 }

@@ -141,11 +141,21 @@ void ev__wake_fork(struct ev_loop *loop)
     if (loop->wake_rfd < 0)
         return;
     ev__io_stop_internal(loop, &loop->wake_w);
-    wake_close(loop);
-    if (wake_open(loop) < 0) {
+    int old_r = loop->wake_rfd, old_w = loop->wake_wfd;
+    if (wake_open(loop) < 0) { /* leaves the old fds in place */
+        wake_close(loop);
         ev__syserr("(libev) error creating signal/async pipe");
         return;
     }
+    /* The new channel takes the old numbers (see ev__fd_replace). */
+    int r = ev__fd_replace(loop->wake_rfd, old_r);
+    int w = r;
+    if (loop->wake_wfd != loop->wake_rfd)
+        w = ev__fd_replace(loop->wake_wfd, old_w != old_r ? old_w : -1);
+    else if (old_w != old_r)
+        WAKE_CLOSE(old_w); /* a pipe before, an eventfd now */
+    loop->wake_rfd = r;
+    loop->wake_wfd = w;
     ev_io_set(&loop->wake_w, loop->wake_rfd, EV_READ);
     ev__io_start_internal(loop, &loop->wake_w);
     /* Anything sent around the fork is looked at once more. */
@@ -189,7 +199,6 @@ void ev_async_start(EV_P_ ev_async *w) EV_NOEXCEPT
 {
     if (EV__UNLIKELY(w->active))
         return;
-    EV__ASSERT(w->cb, "libev: ev_async_start called with a NULL callback");
     __atomic_store_n(&w->sent, 0, __ATOMIC_SEQ_CST);
     if (ev__wake_init(loop) < 0)
         return;

@@ -33,11 +33,13 @@ static void io_unwatch(struct ev_loop *loop, ev_embed *w)
     ev_io_stop(EV_A_ & w->io);
 }
 
-/* other re-created its kernel state (after a fork): watch the new fd. */
+/* other re-created its kernel state (after a fork, or an epoll rebuild): watch the new
+ * object, which usually keeps the old fd number (ev__fd_replace). */
 static void io_follow_backend(struct ev_loop *loop, ev_embed *w)
 {
-    if (w->io.fd == w->other->backend_fd)
+    if (w->io.fd == w->other->backend_fd && !w->other->backend_renewed)
         return;
+    w->other->backend_renewed = 0;
     io_unwatch(loop, w);
     io_watch(loop, w);
 }

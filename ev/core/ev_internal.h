@@ -346,6 +346,7 @@ struct ev_loop {
     /* Backend. */
     const struct ev__backend *backend;
     int backend_fd;
+    int backend_renewed; /* backend_fd names a new kernel object: an embedder must re-watch it */
     ev_tstamp backend_mintime;
     void *bstate;
 
@@ -406,8 +407,10 @@ struct ev_loop {
     unsigned int loop_count;
     unsigned int loop_depth;
     unsigned int flags;
-    int postfork;
-    pid_t curpid;
+    int postfork;   /* the kernel state is to be re-created before polling */
+    int fork_due;   /* the fork watchers are to run at the start of the next iteration */
+    pid_t curpid;   /* the process the kernel state belongs to */
+    pid_t fork_pid; /* the child whose fork was noticed (0: none): noticed once per fork */
     ev_tstamp io_collect;
     ev_tstamp timeout_collect;
     ev_tstamp suspend_mn; /* mn_now at ev_suspend */
@@ -422,7 +425,7 @@ struct ev_loop {
 enum {
     EV__H_PREPARE = 1,   /* prepares.cnt != 0 */
     EV__H_CHECK = 2,     /* checks.cnt != 0 */
-    EV__H_FORK = 4,      /* postfork set, or EVFLAG_FORKCHECK */
+    EV__H_FORK = 4,      /* postfork or fork_due set, or EVFLAG_FORKCHECK */
     EV__H_RELEASE = 8,   /* release or acquire callback set */
     EV__H_COLLECT = 16,  /* io collect interval set */
     EV__H_PERIODIC = 32, /* periodics may be active (cleared lazily by ev_run) */
@@ -550,6 +553,12 @@ static inline void ev__fd_change(struct ev_loop *loop, int fd, int flags)
 }
 void ev__fd_reify(struct ev_loop *loop);
 void ev__fd_kill(struct ev_loop *loop, int fd);
+/* Re-creating a kernel object the loop owns (backend set, eventfd, signalfd, timerfd, inotify):
+ * newfd, the new object, takes over oldfd's number, which closes the old object in the same
+ * step. The loop's fds so never move to a number the program has just closed and may reuse
+ * (dup2 onto it would then replace the loop's object). Returns the number now in use: oldfd,
+ * or newfd when oldfd < 0 (or the renumbering failed: oldfd is closed then). */
+int ev__fd_replace(int newfd, int oldfd);
 /* Backends: after re-creating kernel state, every fd with watchers is
  * registered again through modify(). */
 void ev__fd_rearm_all(struct ev_loop *loop);

@@ -8,7 +8,14 @@
 #include "ev_internal.h"
 #include "backend.h"
 
+#include <errno.h>
 #include <string.h>
+#ifdef _WIN32
+#include <io.h>
+#else
+#include <fcntl.h>
+#include <unistd.h>
+#endif
 
 void ev__fd_grow(struct ev_loop *loop, int fd)
 {
@@ -52,6 +59,33 @@ void ev__fd_rearm_all(struct ev_loop *loop)
         if (f->wanted)
             loop->backend->modify(loop, fd, 0, f->wanted | EV__IOFDSET);
     }
+}
+
+int ev__fd_replace(int newfd, int oldfd)
+{
+    if (newfd < 0 || oldfd < 0 || newfd == oldfd)
+        return newfd;
+#ifdef _WIN32 /* no fork, nothing is re-created: kept for completeness */
+    _close(oldfd);
+    return newfd;
+#else
+    int r;
+    do {
+#ifdef __linux__
+        r = dup3(newfd, oldfd, O_CLOEXEC);
+#else
+        r = dup2(newfd, oldfd);
+        if (r >= 0)
+            fcntl(oldfd, F_SETFD, FD_CLOEXEC);
+#endif
+    } while (r < 0 && (errno == EINTR || errno == EBUSY));
+    if (r < 0) {
+        close(oldfd);
+        return newfd;
+    }
+    close(newfd);
+    return oldfd;
+#endif
 }
 
 void ev__fd_kill(struct ev_loop *loop, int fd)
@@ -123,7 +157,6 @@ void ev_io_start(EV_P_ ev_io *w) EV_NOEXCEPT
     /* (a negative fd is refused by io_link) */
     EV__ASSERT(!(w->events & ~(EV__IOFDSET | EV_READ | EV_WRITE)),
                "libev: ev_io_start called with illegal event mask");
-    EV__ASSERT(w->cb, "libev: ev_io_start called with a NULL callback");
     ev__start(loop, (ev_watcher *)w, 1);
     io_link(loop, w);
 }

@@ -23,14 +23,11 @@ void ev__wlist_del(struct ev_loop *loop, struct ev__wlist *l, ev_watcher *w)
     ev__stop(loop, w);
 }
 
-#define CHECK_CB(w, fn) EV__ASSERT((w)->cb, "libev: " fn " called with a NULL callback")
-
 #if EV_IDLE_ENABLE
 void ev_idle_start(EV_P_ ev_idle *w) EV_NOEXCEPT
 {
     if (EV__UNLIKELY(w->active))
         return;
-    CHECK_CB(w, "ev_idle_start");
     /* the priority must be clamped before it picks the array */
     ev__start(loop, (ev_watcher *)w, 1);
     ev__stop(loop, (ev_watcher *)w);
@@ -60,7 +57,6 @@ void ev_idle_stop(EV_P_ ev_idle *w) EV_NOEXCEPT
     {                                                                                              \
         if (EV__UNLIKELY(w->active))                                                               \
             return;                                                                                \
-        CHECK_CB(w, "ev_" #type "_start");                                                         \
         ev__wlist_add(loop, &loop->list, (ev_watcher *)w);                                         \
         if (!(hold_ref))                                                                           \
             --loop->activecnt;                                                                     \

@@ -193,17 +193,37 @@ void ev_loop_destroy(EV_P)
 #endif
 }
 
-void ev_loop_fork(EV_P) EV_NOEXCEPT
+/* A fork is noticed once, by whichever comes first: this call or the EVFLAG_FORKCHECK test.
+ * In a child (its pid is not the one the kernel state belongs to) the first notice records the
+ * child's pid; a later call in that process, before or after the loop re-created its state, is
+ * about the same fork and changes nothing. In the process that made the state (no fork, or the
+ * parent) every call asks again, as in libev. Calls before the next iteration merge into one. */
+static void fork_noticed(struct ev_loop *loop)
 {
     loop->postfork = 1;
+    loop->fork_due = 1;
     loop->hooks |= EV__H_FORK;
+}
+
+void ev_loop_fork(EV_P) EV_NOEXCEPT
+{
+#ifndef _WIN32
+    pid_t pid = getpid();
+    if (pid == loop->fork_pid)
+        return;
+    if (pid != loop->curpid)
+        loop->fork_pid = pid;
+#endif
+    fork_noticed(loop);
 }
 
 /* In the child after a fork: new kernel state for everything the loop owns. */
 static void loop_reinit_after_fork(struct ev_loop *loop)
 {
     loop->postfork = 0;
-    ev__hook(loop, EV__H_FORK, loop->flags & EVFLAG_FORKCHECK);
+    /* fork_due stays: a fork noticed by a callback after this iteration's fork watchers (a
+     * prepare watcher calling ev_loop_fork) runs them at the next iteration. */
+    ev__hook(loop, EV__H_FORK, (loop->flags & EVFLAG_FORKCHECK) || loop->fork_due);
 #ifndef _WIN32 /* Windows has no fork: ev_loop_fork runs the fork watchers, the kernel state stays \
                 */
     loop->curpid = getpid();
@@ -343,14 +363,26 @@ static ev_tstamp block_time(struct ev_loop *loop)
  * iteration, for loops that have any of them. */
 static void run_before_hooks(struct ev_loop *loop)
 {
-    if ((loop->flags & EVFLAG_FORKCHECK) && getpid() != loop->curpid)
-        loop->postfork = 1;
-#if EV_FORK_ENABLE
-    if (loop->postfork && loop->forks.cnt) {
-        ev__feed_list(loop, &loop->forks, EV_FORK);
-        loop->invoke_cb(EV_A);
+#ifndef _WIN32
+    if (loop->flags & EVFLAG_FORKCHECK) {
+        pid_t pid = getpid();
+        if (EV__UNLIKELY(pid != loop->curpid) && pid != loop->fork_pid) {
+            loop->fork_pid = pid;
+            fork_noticed(loop);
+        }
     }
 #endif
+    if (loop->fork_due) {
+        loop->fork_due = 0;
+        if (!loop->postfork && !(loop->flags & EVFLAG_FORKCHECK))
+            loop->hooks &= ~EV__H_FORK;
+#if EV_FORK_ENABLE
+        if (loop->forks.cnt) {
+            ev__feed_list(loop, &loop->forks, EV_FORK);
+            loop->invoke_cb(EV_A);
+        }
+#endif
+    }
 #if EV_PREPARE_ENABLE
     if (loop->prepares.cnt) {
         ev__feed_list(loop, &loop->prepares, EV_PREPARE);

@@ -88,15 +88,19 @@ static void timerfd_cb(EV_P_ ev_io *w, int revents)
     ev__periodics_reify(loop);
 }
 
-static void timerfd_open(struct ev_loop *loop)
+/* Makes the loop's timerfd; `old` is the one it replaces (keeping its number), or -1. */
+static void timerfd_open(struct ev_loop *loop, int old)
 {
     if (loop->timerfd != -1 || (loop->flags & EVFLAG_NOTIMERFD))
         return;
     loop->timerfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
     if (loop->timerfd < 0) {
+        if (old >= 0)
+            close(old);
         loop->timerfd = -2; /* unavailable: the clock comparison remains */
         return;
     }
+    loop->timerfd = ev__fd_replace(loop->timerfd, old);
     timerfd_arm(loop);
     ev_init(&loop->timerfd_w, timerfd_cb);
     ev_io_set(&loop->timerfd_w, loop->timerfd, EV_READ);
@@ -125,9 +129,9 @@ void ev__periodic_fork(struct ev_loop *loop)
 #if EV_USE_TIMERFD
     if (loop->timerfd >= 0) {
         ev__io_stop_internal(loop, &loop->timerfd_w);
-        close(loop->timerfd);
+        int old = loop->timerfd;
         loop->timerfd = -1;
-        timerfd_open(loop);
+        timerfd_open(loop, old);
     }
 #else
     (void)loop;
@@ -154,9 +158,8 @@ void ev_periodic_start(EV_P_ ev_periodic *w) EV_NOEXCEPT
     if (EV__UNLIKELY(w->active))
         return;
     EV__ASSERT(w->interval >= 0., "libev: ev_periodic_start called with negative interval value");
-    EV__ASSERT(w->cb, "libev: ev_periodic_start called with a NULL callback");
 #if EV_USE_TIMERFD
-    timerfd_open(loop);
+    timerfd_open(loop, -1);
 #endif
     periodic_schedule(loop, w);
     int k = PERIODIC_END(loop);

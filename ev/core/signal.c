@@ -272,7 +272,6 @@ void ev_signal_start(EV_P_ ev_signal *w) EV_NOEXCEPT
         return;
     EV__ASSERT(w->signum > 0 && w->signum < EV_NSIG,
                "libev: ev_signal_start: illegal signal number (must be 1 .. EV_NSIG-1)");
-    EV__ASSERT(w->cb, "libev: ev_signal_start called with a NULL callback");
     struct sig_slot *s = &signals[w->signum - 1];
     struct ev_loop *owner = LOAD(&s->loop);
     EV__ASSERT(!owner || owner == loop,
@@ -330,9 +329,16 @@ void ev__signal_fork(struct ev_loop *loop)
      * private one, like every internal fd, keeps the processes apart. */
     if (loop->sigfd < 0)
         return;
-    sigfd_close(loop);
-    if (sigfd_open(loop) < 0)
+    ev__io_stop_internal(loop, &loop->sigfd_w);
+    int fd = signalfd(-1, &loop->sigfd_set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0) {
+        sigfd_close(loop);
         ev__syserr("(libev) signalfd after fork");
+        return;
+    }
+    loop->sigfd = ev__fd_replace(fd, loop->sigfd); /* keeps its number */
+    ev_io_set(&loop->sigfd_w, loop->sigfd, EV_READ);
+    ev__io_start_internal(loop, &loop->sigfd_w);
 #else
     (void)loop;
 #endif
@@ -417,7 +423,6 @@ void ev_child_start(EV_P_ ev_child *w) EV_NOEXCEPT
 #endif
     if (EV__UNLIKELY(w->active))
         return;
-    EV__ASSERT(w->cb, "libev: ev_child_start called with a NULL callback");
     ev__start(loop, (ev_watcher *)w, 1);
     ev_watcher_list **b = child_bucket(w->pid);
     w->next = *b;

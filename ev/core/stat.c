@@ -363,14 +363,18 @@ static void infy_cb(EV_P_ ev_io *io, int revents)
     }
 }
 
-/* Opens the loop's inotify fd: -2 if unavailable (then every watcher polls). */
-static void infy_open(struct ev_loop *loop)
+/* Opens the loop's inotify fd: -2 if unavailable (then every watcher polls). `old` is the
+ * instance it replaces (its number is kept), or -1. */
+static void infy_open(struct ev_loop *loop, int old)
 {
     loop->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (loop->inotify_fd < 0) {
+        if (old >= 0)
+            close(old);
         loop->inotify_fd = -2;
         return;
     }
+    loop->inotify_fd = ev__fd_replace(loop->inotify_fd, old);
     if (!loop->stat_state) {
         loop->stat_state = ev__realloc(NULL, sizeof(struct stat_state));
         memset(loop->stat_state, 0, sizeof(struct stat_state));
@@ -409,7 +413,6 @@ void ev_stat_start(EV_P_ ev_stat *w) EV_NOEXCEPT
 {
     if (EV__UNLIKELY(w->active))
         return;
-    EV__ASSERT(w->cb, "libev: ev_stat_start called with a NULL callback");
     EV__ASSERT(w->path, "libev: ev_stat_start called with a NULL path");
     /* Negative intervals are raised too, as libev does. */
     if (w->interval != 0. && w->interval < STAT_MIN_INTERVAL)
@@ -426,7 +429,7 @@ void ev_stat_start(EV_P_ ev_stat *w) EV_NOEXCEPT
         if (loop->flags & EVFLAG_NOINOTIFY)
             loop->inotify_fd = -2;
         else
-            infy_open(loop);
+            infy_open(loop, -1);
     }
     /* The watch goes first: a change after it is an event, one before it is
      * in the attributes read below. */
@@ -478,8 +481,11 @@ void ev__stat_fork(struct ev_loop *loop)
             all = x;
         }
     }
-    infy_close(loop);
-    infy_open(loop);
+    /* The new instance takes the old number (see ev__fd_replace). */
+    int old = loop->inotify_fd;
+    ev__io_stop_internal(loop, &loop->inotify_w);
+    loop->inotify_fd = -1;
+    infy_open(loop, old);
     while (all) {
         ev_stat *w = (ev_stat *)all;
         all = all->next;

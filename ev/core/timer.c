@@ -25,7 +25,6 @@ void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT
     if (EV__UNLIKELY(w->active))
         return;
     EV__ASSERT(w->repeat >= 0., "libev: ev_timer_start called with negative timer repeat value");
-    EV__ASSERT(w->cb, "libev: ev_timer_start called with a NULL callback");
     w->at += loop->mn_now;
     int k = TIMER_END(loop);
     if (EV__UNLIKELY(k + 3 >= loop->timer_cap))

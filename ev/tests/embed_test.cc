@@ -87,6 +87,35 @@ TEST_P(EmbedTest, InnerIoFiresWithAutomaticSweep)
     EXPECT_GT(ev_iteration(inner), 0u);
 }
 
+/* The inner loop rebuilds its epoll set (a registration it cannot remove: the fd was closed
+ * while a dup keeps the file open). The new set keeps the inner loop's fd number, so the embed
+ * watcher must notice the new object by other means and watch it: later inner io still comes
+ * through. */
+TEST_P(EmbedTest, InnerRebuildKeepsEmbeddingAlive)
+{
+    ev_embed_init(&embed, nullptr, inner);
+    ev_embed_start(loop, &embed);
+    int p[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p), 0);
+    int keep = dup(p[0]);
+    ASSERT_GE(keep, 0);
+    ev_io stale;
+    ev_io_init(&stale, &EmbedTest::InnerReadCb, p[0], EV_READ);
+    ev_io_start(inner, &stale);
+    ev_run(loop, EVRUN_NOWAIT);
+    ev_io_stop(inner, &stale);
+    close(p[0]);
+    ASSERT_EQ(write(p[1], "s", 1), 1); /* reports through the old registration */
+    ev_io_start(inner, &inner_io);
+    for (int round = 1; round <= 3; ++round) {
+        Poke();
+        ASSERT_TRUE(RunUntil([&] { return inner_reads == round; })) << "round " << round;
+    }
+    ev_io_stop(inner, &inner_io);
+    close(p[1]);
+    close(keep);
+}
+
 TEST_P(EmbedTest, InnerIoFiresThroughSweepingCallback)
 {
     ev_io_start(inner, &inner_io); /* before the embed watcher this time */

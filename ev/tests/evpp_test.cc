@@ -366,6 +366,16 @@ TEST(EvppMisuse, SetLoopOnActiveWatcherDies)
     t.stop();
 }
 
+// As in libev, a watcher may be started before it has a callback (one is set before it fires).
+TEST(EvppMisuse, StartWithoutCallbackIsAllowed)
+{
+    ev::dynamic_loop l(EVFLAG_NOENV);
+    ev::timer t(l);
+    t.start(100.);
+    EXPECT_TRUE(t.is_active());
+    t.stop();
+}
+
 } // namespace
 
 EV_ALL_BACKENDS(EvppTest);

@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -86,6 +88,28 @@ std::vector<int> InternalFds(int below)
     return out;
 }
 
+/* Every fd open in this process, in order. */
+std::vector<int> OpenFds()
+{
+    std::vector<int> out;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return out;
+    while (struct dirent *e = readdir(d))
+        if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+            out.push_back(atoi(e->d_name));
+    closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<int> Without(std::vector<int> v, std::initializer_list<int> drop)
+{
+    for (int fd : drop)
+        v.erase(std::remove(v.begin(), v.end(), fd), v.end());
+    return v;
+}
+
 /* 0: a and b name the same open file; 1: different; -1: cannot tell. */
 int SameFile(int a, int b)
 {
@@ -129,6 +153,8 @@ class ForkTest : public evtest::LoopTest {
     }
 
     static ForkTest *Self(struct ev_loop *l) { return static_cast<ForkTest *>(ev_userdata(l)); }
+
+    void LoopForkFromCallbackRunsForkWatchersOnce();
 
     static void ReadCb(struct ev_loop *l, ev_io *w, int revents)
     {
@@ -332,10 +358,164 @@ TEST_P(ForkTest, ParentInternalFdsSurviveChildLoopFork)
     ExpectParentLoopWorks();
 }
 
+int fork_calls_armed; /* 1: the next LoopForkTwiceIfArmed calls ev_loop_fork (twice) */
+
+void LoopForkTwiceIfArmed(struct ev_loop *l)
+{
+    if (fork_calls_armed) {
+        fork_calls_armed = 0;
+        ev_loop_fork(l);
+        ev_loop_fork(l); /* before the next iteration: changes nothing */
+    }
+}
+
+/* In a child the loop re-creates its kernel objects: the backend set (epoll, io_uring), the
+ * wake-up eventfd, the signalfd, the timerfd and the inotify instance. Each new one takes the
+ * old one's number, also when the program has closed a lower number first; the program then
+ * reuses that number with dup2 and the loop works on. Both ways into the child's state: with
+ * ev_loop_fork, and without (epoll and io_uring notice the fork when next used). kqueue and
+ * event ports (emulated here) make a new queue under a new number, as on the BSDs, where the
+ * child has no copy of the parent's queue (the slot is free, maybe reused by the program by
+ * then): there only the count of fds is compared, and the program does not reuse the hole. */
+TEST_P(ForkTest, ReCreatedLoopFdsKeepTheirNumbers)
+{
+    /* A loop made after `hole`, so that hole is below all of its fds. */
+    StopDeadline();
+    ev_loop_destroy(loop);
+    const int hole = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(hole, 0);
+    loop = ev_loop_new(EVFLAG_NOENV | EVFLAG_SIGNALFD | GetParam());
+    ASSERT_NE(loop, nullptr);
+    ev_set_userdata(loop, this);
+    Deadline(10.);
+    ev_signal sig;
+    ev_signal_init(
+        &sig, [](struct ev_loop *, ev_signal *, int) {}, SIGUSR2);
+    ev_periodic per;
+    ev_periodic_init(
+        &per, [](struct ev_loop *, ev_periodic *, int) {}, 0., 3600., nullptr);
+    ev_stat st;
+    ev_stat_init(
+        &st, [](struct ev_loop *, ev_stat *, int) {}, "/", 0.);
+    ev_io_start(loop, &rw);
+    ev_async_start(loop, &async);
+    ev_signal_start(loop, &sig);
+    ev_periodic_start(loop, &per);
+    ev_stat_start(loop, &st);
+    ev_run(loop, EVRUN_NOWAIT);
+    const std::vector<int> before = OpenFds();
+    const bool kernel_queue = GetParam() == EVBACKEND_KQUEUE || GetParam() == EVBACKEND_PORT;
+
+    for (int loop_fork = 1; loop_fork >= 0; --loop_fork) {
+        SCOPED_TRACE(loop_fork ? "ev_loop_fork" : "no ev_loop_fork");
+        RunInChild([&] {
+            int p[2]; /* a new fd to watch, made before the hole opens */
+            CHILD_CHECK(pipe(p) == 0);
+            std::vector<int> expect = Without(OpenFds(), {hole});
+            close(hole);
+            if (loop_fork)
+                ev_loop_fork(loop);
+            ev_io pw;
+            ev_io_init(&pw, &ForkTest::ReadCb, p[0], EV_READ);
+            ev_io_start(loop, &pw);
+            ev_run(loop, EVRUN_NOWAIT);
+            std::vector<int> now = OpenFds();
+            if (kernel_queue)
+                CHILD_CHECK(now.size() == expect.size()); /* a new queue, none leaked */
+            else
+                CHILD_CHECK(now == expect);
+            /* The program takes the number it closed (a new kqueue or port may sit there). */
+            if (!kernel_queue) {
+                int x = open("/dev/null", O_RDONLY);
+                CHILD_CHECK(x >= 0 && dup2(x, hole) == hole);
+                close(x);
+            }
+            ev_async_send(loop, &async);
+            CHILD_CHECK(write(sv[1], "c", 1) == 1 && write(p[1], "n", 1) == 1);
+            CHILD_CHECK(RunUntil([&] { return asyncs == 1 && reads == 2; }));
+            return 0;
+        });
+    }
+    ev_signal_stop(loop, &sig);
+    ev_periodic_stop(loop, &per);
+    ev_stat_stop(loop, &st);
+    EXPECT_EQ(OpenFds(), before);
+    close(hole);
+    ExpectParentLoopWorks();
+}
+
 class ForkCheckTest : public ForkTest {
   protected:
     unsigned ExtraFlags() const override { return EVFLAG_FORKCHECK; }
 };
+
+/* A child calls ev_loop_fork twice from a callback of its first iteration: a prepare watcher
+ * (after that iteration's fork check and fork watchers; gevent does this) or a check watcher
+ * (after the loop re-created its kernel state), maybe after a call before ev_run as well. The
+ * fork watchers run exactly once for the fork, whichever notices it first (the call before
+ * ev_run, EVFLAG_FORKCHECK, or the callback's call), and the loop works on. libev 4.33 (probed
+ * with gcc -lev) runs them never (prepare, no fork check) or twice (check, with a call before
+ * ev_run or EVFLAG_FORKCHECK). */
+void ForkTest::LoopForkFromCallbackRunsForkWatchersOnce()
+{
+    ForkTest *t = this;
+    ev_prepare fp;
+    ev_check fc;
+    fork_calls_armed = 0;
+    ev_prepare_init(&fp, [](struct ev_loop *l, ev_prepare *, int) { LoopForkTwiceIfArmed(l); });
+    ev_check_init(&fc, [](struct ev_loop *l, ev_check *, int) { LoopForkTwiceIfArmed(l); });
+    ev_fork_start(loop, &t->forkw);
+    ev_io_start(loop, &t->rw);
+    for (int from_check = 0; from_check < 2; ++from_check) {
+        for (int before_run = 0; before_run < 2; ++before_run) {
+            SCOPED_TRACE(std::string(from_check ? "check" : "prepare") +
+                         (before_run ? ", ev_loop_fork before ev_run too" : ""));
+            if (from_check)
+                ev_check_start(loop, &fc);
+            else
+                ev_prepare_start(loop, &fp);
+            ev_run(loop, EVRUN_NOWAIT);
+            t->order.clear();
+            RunInChild([&] {
+                if (before_run)
+                    ev_loop_fork(loop);
+                fork_calls_armed = 1;
+                for (int i = 0; i < 4; ++i)
+                    ev_run(loop, EVRUN_NOWAIT);
+                CHILD_CHECK(fork_calls_armed == 0);
+                CHILD_CHECK(t->order == "F");
+                CHILD_CHECK(write(t->sv[1], "c", 1) == 1);
+                CHILD_CHECK(t->RunUntil([&] { return t->reads == 1; }));
+                ev_loop_fork(loop); /* the same fork still */
+                ev_run(loop, EVRUN_NOWAIT);
+                CHILD_CHECK(t->order == "F");
+                return 0;
+            });
+            ev_run(loop, EVRUN_NOWAIT);
+            EXPECT_EQ(t->order, "") << "the parent saw no fork";
+            ev_prepare_stop(loop, &fp);
+            ev_check_stop(loop, &fc);
+        }
+    }
+    /* In the process that made the loop, every ev_loop_fork asks again (as in libev). */
+    ev_loop_fork(loop);
+    ev_loop_fork(loop);
+    ev_run(loop, EVRUN_NOWAIT);
+    ev_loop_fork(loop);
+    ev_run(loop, EVRUN_NOWAIT);
+    EXPECT_EQ(t->order, "FF");
+    t->ExpectParentLoopWorks();
+}
+
+TEST_P(ForkTest, LoopForkFromCallbackRunsForkWatchersOnce)
+{
+    LoopForkFromCallbackRunsForkWatchersOnce();
+}
+
+TEST_P(ForkCheckTest, LoopForkFromCallbackRunsForkWatchersOnce)
+{
+    LoopForkFromCallbackRunsForkWatchersOnce();
+}
 
 TEST_P(ForkCheckTest, DetectsForkWithoutLoopFork)
 {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -336,6 +337,70 @@ TEST_P(IoTest, DupedFdsAreWatchedSeparately)
     ev_io_stop(loop, &wa);
     ev_io_stop(loop, &wb);
     for (int fd : {d, again, sv[1], sv2[0], sv2[1]})
+        close(fd);
+}
+
+// Every fd open in this process, in order.
+std::vector<int> OpenFds()
+{
+    std::vector<int> out;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return out;
+    while (struct dirent *e = readdir(d))
+        if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+            out.push_back(atoi(e->d_name));
+    closedir(d);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+int syserrs; // ev_set_syserr_cb calls (RebuildKeepsTheLoopFdOffClosedNumbers)
+void CountSyserr(const char *)
+{
+    ++syserrs;
+}
+
+// A registration the backend cannot remove any more (its fd number was closed while a dup keeps
+// the file open, so the file still reports) makes epoll rebuild its set. The new set keeps the
+// loop's fd number: the program may dup2 onto the number it has just closed, and the loop works
+// on (before, the new set took that very number, and dup2 replaced it: epoll_wait EINVAL).
+TEST_P(IoTest, RebuildKeepsTheLoopFdOffClosedNumbers)
+{
+    syserrs = 0;
+    ev_set_syserr_cb(CountSyserr);
+    int sv[2];
+    SocketPair(sv);
+    int keep = dup(sv[0]);
+    ASSERT_GE(keep, 0);
+    int nv[2]; // the file the program later puts under the closed number
+    SocketPair(nv);
+    Record r;
+    ev_io w;
+    Start(&w, &r, sv[0], EV_READ, DrainCb);
+    Nowait();
+    ev_io_stop(loop, &w);
+    const int closed = sv[0];
+    std::vector<int> fds = OpenFds(); // the loop's among them
+    fds.erase(std::find(fds.begin(), fds.end(), closed));
+    close(closed);
+    WriteByte(sv[1]); // the file behind the closed number (still open as keep) becomes readable
+    for (int i = 0; i < 3; ++i)
+        Nowait(); // it reports through the old registration: the set is rebuilt
+    EXPECT_EQ(r.calls, 0) << "a stopped watcher was called";
+    EXPECT_EQ(OpenFds(), fds) << "the rebuilt set moved to another number";
+    // The program reuses the number it closed, and watches it.
+    ASSERT_EQ(dup2(nv[0], closed), closed);
+    close(nv[0]);
+    Record r2;
+    ev_io w2;
+    Start(&w2, &r2, closed, EV_READ, DrainCb);
+    WriteByte(nv[1]);
+    EXPECT_TRUE(RunUntil([&] { return r2.calls >= 1; }));
+    EXPECT_EQ(syserrs, 0) << "the loop failed a system call";
+    ev_io_stop(loop, &w2);
+    ev_set_syserr_cb(nullptr);
+    for (int fd : {closed, nv[1], sv[1], keep})
         close(fd);
 }
 

@@ -269,6 +269,16 @@ static int apply_change(struct kq *q, const struct kevent *c)
     struct kident *id = &q->ids[fd];
     struct knote *k = &id->kn[fi], saved = *k;
     if (c->flags & EV_ADD) {
+        if (k->on && id->lt_mask) {
+            /* The file may have been closed and replaced by one of the same identity (epoll
+             * and other anonymous inodes share one), taking our registration with it, as
+             * close() takes a real knote: a registration that is gone is made again. */
+            struct epoll_event ev;
+            ev.events = id->lt_mask;
+            ev.data.u64 = (uint64_t)(uint32_t)fd | ((uint64_t)id->lt_gen << 32);
+            if (epoll_ctl(q->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT)
+                id->lt_mask = 0;
+        }
         if (!k->on) {
             k->on = 1;
             k->oneshot = (c->flags & EV_ONESHOT) != 0;
