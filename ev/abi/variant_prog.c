@@ -4,6 +4,7 @@
 #include "ev.c"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static int fired, idled, io_seen;
@@ -34,6 +35,15 @@ static void io_cb(EV_P_ ev_io *w, int revents)
 
 int main(void)
 {
+#ifdef VARIANT_NO_LOOP
+    /* A configuration with no backend compiled in: no loop, and no crash. */
+    if (ev_supported_backends() != 0 || ev_default_loop(EVFLAG_NOENV)) {
+        printf("a loop without a backend\n");
+        return 1;
+    }
+    printf("no backend compiled in, no loop\n");
+    return 0;
+#endif
 #if EV_MULTIPLICITY
     struct ev_loop *loop = ev_default_loop(EVFLAG_NOENV);
     if (!loop)

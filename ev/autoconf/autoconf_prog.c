@@ -1,6 +1,7 @@
 /* Built by autoconf_test.sh from a configure'd tree: ev.c is embedded without EV_STANDALONE, so
  * it includes the config.h that configure wrote with libev.m4's results. Prints the EV_USE_*
- * switches that came out of it and the backends, then runs a timer and an io watcher on a pipe. */
+ * switches that came out of it (1: compiled in; libev's values are feature bits such as 32) and the
+ * backends, then runs a timer and an io watcher on a pipe. */
 #include "ev.c"
 
 #include <stdio.h>
@@ -28,11 +29,12 @@ int main(void)
 {
     printf("EV_USE_SELECT=%d EV_USE_POLL=%d EV_USE_EPOLL=%d EV_USE_IOURING=%d EV_USE_KQUEUE=%d "
            "EV_USE_PORT=%d\n",
-           EV_USE_SELECT, EV_USE_POLL, EV_USE_EPOLL, EV_USE_IOURING, EV_USE_KQUEUE, EV_USE_PORT);
+           !!EV_USE_SELECT, !!EV_USE_POLL, !!EV_USE_EPOLL, !!EV_USE_IOURING, !!EV_USE_KQUEUE,
+           !!EV_USE_PORT);
     printf("EV_USE_EVENTFD=%d EV_USE_SIGNALFD=%d EV_USE_TIMERFD=%d EV_USE_INOTIFY=%d\n",
-           EV_USE_EVENTFD, EV_USE_SIGNALFD, EV_USE_TIMERFD, EV_USE_INOTIFY);
+           !!EV_USE_EVENTFD, !!EV_USE_SIGNALFD, !!EV_USE_TIMERFD, !!EV_USE_INOTIFY);
     printf("EV_USE_MONOTONIC=%d EV_USE_REALTIME=%d EV_USE_NANOSLEEP=%d EV_USE_FLOOR=%d\n",
-           EV_USE_MONOTONIC, EV_USE_REALTIME, EV_USE_NANOSLEEP, EV_USE_FLOOR);
+           !!EV_USE_MONOTONIC, !!EV_USE_REALTIME, !!EV_USE_NANOSLEEP, !!EV_USE_FLOOR);
     unsigned supported = ev_supported_backends();
     printf("supported backends: 0x%x%s%s%s\n", supported,
            supported & EVBACKEND_EPOLL ? " epoll" : "", supported & EVBACKEND_POLL ? " poll" : "",

@@ -83,12 +83,26 @@ out=$(./prog) || fail "prog failed"
 echo "$out"
 for want in EV_USE_EPOLL=1 EV_USE_POLL=1 EV_USE_SELECT=1 EV_USE_EVENTFD=1 EV_USE_SIGNALFD=1 \
     EV_USE_TIMERFD=1 EV_USE_INOTIFY=1 EV_USE_KQUEUE=0 EV_USE_PORT=0 EV_USE_MONOTONIC=1 \
-    EV_USE_REALTIME=1 EV_USE_NANOSLEEP=1 EV_USE_FLOOR=1; do
+    EV_USE_REALTIME=0 EV_USE_NANOSLEEP=1 EV_USE_FLOOR=1; do
     grep -qw -- "$want" <<<"$out" || fail "prog: $want expected"
 done
 grep -q '^supported backends: .* epoll' <<<"$out" || fail "epoll not among the supported backends"
 echo "== ./prog2"
 ./prog2 || fail "prog2 failed"
+
+# rxvt-unicode's settings: EV_USE_KQUEUE and EV_USE_PORT set to 1 on every system. With this
+# config.h (no kqueue, no event ports on Linux) ev.c turns them off, as libev does, and builds.
+echo "== EV_USE_KQUEUE=1 EV_USE_PORT=1 on Linux (config.h mode)"
+rm -f prog
+make prog CFLAGS="-O2 -Wall -Wextra -Wno-unused-parameter -DEV_USE_KQUEUE=1 -DEV_USE_PORT=1" \
+    >make_rxvt.log 2>&1 || { cat make_rxvt.log; fail "EV_USE_KQUEUE=1 EV_USE_PORT=1: make"; }
+if [[ -x prog ]]; then
+    out=$(./prog) || fail "prog (EV_USE_KQUEUE=1 EV_USE_PORT=1) failed"
+    echo "$out"
+    grep -qw EV_USE_KQUEUE=0 <<<"$out" || fail "EV_USE_KQUEUE=1 without HAVE_KQUEUE should be 0"
+    grep -qw EV_USE_PORT=0 <<<"$out" || fail "EV_USE_PORT=1 without HAVE_PORT_CREATE should be 0"
+    grep -qw EV_USE_EPOLL=1 <<<"$out" || fail "epoll lost"
+fi
 
 # The same tree configured as if epoll and inotify were missing (cache variables preset, as a
 # cross build might): ev then goes without them, and still runs.

@@ -8,11 +8,13 @@
 
 #include <errno.h>
 #include <time.h>
+#ifndef _WIN32 /* win32.c has its own clocks and sleep */
 #if !EV_USE_REALTIME
 #include <sys/time.h> /* gettimeofday */
 #endif
 #if !EV_USE_NANOSLEEP
 #include <sys/select.h>
+#endif
 #endif
 
 /* Test-only: an offset added to every wall-clock reading, so tests can make

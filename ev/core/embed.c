@@ -4,9 +4,9 @@
  * io watcher on other's backend fd (readable when other has io waiting), a
  * prepare watcher that hands other's fd changes to its backend before the
  * embedding loop blocks, and a fork watcher that makes other follow its
- * embedder through fork. While the embed watcher is active they are active
- * too, hold no loop reference (the embed watcher holds the only one), and
- * w->io.fd always names other's current backend fd.
+ * embedder through fork (only with EV_FORK_ENABLE, as in libev). While the embed watcher is active
+ * they are active too, hold no loop reference (the embed watcher holds the only one), and w->io.fd
+ * always names other's current backend fd.
  */
 #include "ev_internal.h"
 #include "backend.h"
@@ -78,6 +78,7 @@ static void embed_prepare_cb(EV_P_ ev_prepare *prepare, int revents)
     io_follow_backend(loop, w);
 }
 
+#if EV_FORK_ENABLE
 static void embed_fork_cb(EV_P_ ev_fork *fork, int revents)
 {
     ev_embed *w = EMBED_OF(fork, fork);
@@ -85,6 +86,7 @@ static void embed_fork_cb(EV_P_ ev_fork *fork, int revents)
     ev_loop_fork(w->other);
     ev_embed_sweep(EV_A_ w); /* applies the fork to other now */
 }
+#endif
 
 void ev_embed_start(EV_P_ ev_embed *w) EV_NOEXCEPT
 {
@@ -108,9 +110,11 @@ void ev_embed_start(EV_P_ ev_embed *w) EV_NOEXCEPT
     ev_prepare_start(EV_A_ & w->prepare);
     ev_unref(EV_A);
 
+#if EV_FORK_ENABLE
     ev_init(&w->fork, embed_fork_cb);
     ev_fork_start(EV_A_ & w->fork);
     ev_unref(EV_A);
+#endif
 }
 
 void ev_embed_stop(EV_P_ ev_embed *w) EV_NOEXCEPT
@@ -121,8 +125,10 @@ void ev_embed_stop(EV_P_ ev_embed *w) EV_NOEXCEPT
     io_unwatch(loop, w);
     ev_ref(EV_A);
     ev_prepare_stop(EV_A_ & w->prepare);
+#if EV_FORK_ENABLE
     ev_ref(EV_A);
     ev_fork_stop(EV_A_ & w->fork);
+#endif
     ev__stop(loop, (ev_watcher *)w);
 }
 

@@ -104,12 +104,6 @@ extern "C" {
 #define EV_WALK_ENABLE 0 /* reserved by libev; not implemented there either */
 #endif
 
-/* An embed watcher is made of a prepare and a fork watcher (and an io one). */
-#if EV_EMBED_ENABLE && !(EV_PREPARE_ENABLE && EV_FORK_ENABLE)
-#undef EV_EMBED_ENABLE
-#define EV_EMBED_ENABLE 0
-#endif
-
 /* Child watchers are fed by the SIGCHLD handler, so they need signals. */
 #if EV_CHILD_ENABLE && !EV_SIGNAL_ENABLE
 #undef EV_SIGNAL_ENABLE
@@ -167,8 +161,7 @@ struct ev_loop;
 #define EV_DEFAULT_
 #define EV_DEFAULT_UC
 #define EV_DEFAULT_UC_
-#undef EV_EMBED_ENABLE
-#define EV_EMBED_ENABLE 0 /* embedding needs a second loop */
+#undef EV_EMBED_ENABLE /* embedding needs a second loop; left undefined, as libev leaves it */
 #endif
 
 #if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
@@ -349,6 +342,14 @@ typedef struct ev_cleanup {
 } ev_cleanup;
 
 #if EV_EMBED_ENABLE
+/* An embed watcher is built on an io and a prepare watcher (and a fork watcher where those are
+ * enabled), so embedding turns those two types on whatever the configuration said; the values
+ * an embedder sees are libev's (EV_PREPARE_ENABLE becomes 1, and EV_IO_ENABLE is defined as 1). */
+#undef EV_IO_ENABLE
+#define EV_IO_ENABLE 1
+#undef EV_PREPARE_ENABLE
+#define EV_PREPARE_ENABLE 1
+
 /* Another loop has events to handle: EV_EMBED. */
 typedef struct ev_embed {
     EV_WATCHER(ev_embed)
@@ -359,10 +360,8 @@ typedef struct ev_embed {
     ev_timer timer;        /* unused */
     ev_periodic periodic;  /* unused */
     ev_idle idle;          /* unused */
-    ev_fork fork;          /* private */
-#if EV_CLEANUP_ENABLE
-    ev_cleanup cleanup; /* unused */
-#endif
+    ev_fork fork;          /* private (unused without EV_FORK_ENABLE) */
+    ev_cleanup cleanup;    /* unused */
 } ev_embed;
 #endif
 

@@ -76,155 +76,168 @@ int ev__win32_recv(int fd, void *buf, int len);
 int ev__win32_send(int fd, const void *buf, int len);
 #endif /* _WIN32 */
 
-/* Without EV_STANDALONE, the HAVE_* results of an autoconf configure (ev/autoconf/libev.m4)
- * decide the EV_USE_* switches the build did not set, as in libev: a facility is used when both
- * its header and its function were found. This applies when the configuration header holds the
- * results of the I/O multiplexing probes (at least one of HAVE_SELECT, HAVE_POLL, HAVE_EPOLL_CTL,
- * HAVE_KQUEUE, HAVE_PORT_CREATE is defined: libev.m4 always defines one on a real system); a
- * config.h that has none of them is someone else's, and the built-in defaults below apply. */
+/* ---- Configuration: which EV_USE_* facilities are compiled in. ----
+ * The rules are libev's, so that an embedder's settings give the same library with either:
+ *
+ * 1. Config.h mode (no EV_STANDALONE): the HAVE_* results of an autoconf configure decide. The
+ *    results of libev's own libev.m4 and of ours (ev/autoconf/libev.m4) are both understood. A
+ *    facility that configure found is compiled in unless the embedder said otherwise; one it did
+ *    not find is turned off even where the embedder set its EV_USE_* switch to 1 (rxvt-unicode
+ *    sets EV_USE_KQUEUE and EV_USE_PORT to 1 on every system), so the file builds everywhere.
+ *    This applies when the configuration header holds the results of the I/O multiplexing probes
+ *    (at least one of HAVE_SELECT, HAVE_POLL, HAVE_EPOLL_CTL, HAVE_KQUEUE, HAVE_PORT_CREATE is
+ *    defined: both libev.m4 files define one on a real system). A config.h with none of them is
+ *    someone else's: ev then keeps the built-in defaults of step 2, where libev would turn off
+ *    every backend and fail to make a loop.
+ * 2. Built-in defaults for what is still unset, gated by EV_FEATURES as in libev: the backends
+ *    come with EV_FEATURE_BACKENDS (without it the embedder enables one, e.g. EV_USE_SELECT), the
+ *    OS helpers (eventfd, signalfd, timerfd, inotify, the monotonic clock, nanosleep) with
+ *    EV_FEATURE_OS. kqueue and event ports are used only when the build asks for them (the Bazel
+ *    build does, per platform). io_uring comes with epoll, as in libev (where it needs epoll).
+ * 3. Fix-ups: inotify only serves stat watchers and the timerfd only periodic ones.
+ * LIBEV_FLAGS and ev_loop_new's flags then choose among the backends compiled in, never others. */
 #if !defined(EV_STANDALONE) &&                                                                     \
     (defined(HAVE_SELECT) || defined(HAVE_POLL) || defined(HAVE_EPOLL_CTL) ||                      \
      defined(HAVE_KQUEUE) || defined(HAVE_PORT_CREATE))
+#if HAVE_SELECT && HAVE_SYS_SELECT_H
 #ifndef EV_USE_SELECT
-#if defined(HAVE_SELECT) && defined(HAVE_SYS_SELECT_H)
-#define EV_USE_SELECT 1
+#define EV_USE_SELECT EV_FEATURE_BACKENDS
+#endif
 #else
+#undef EV_USE_SELECT
 #define EV_USE_SELECT 0
 #endif
-#endif
+#if HAVE_POLL && HAVE_POLL_H
 #ifndef EV_USE_POLL
-#if defined(HAVE_POLL) && defined(HAVE_POLL_H)
-#define EV_USE_POLL 1
+#define EV_USE_POLL EV_FEATURE_BACKENDS
+#endif
 #else
+#undef EV_USE_POLL
 #define EV_USE_POLL 0
 #endif
-#endif
+#if HAVE_EPOLL_CTL && HAVE_SYS_EPOLL_H
 #ifndef EV_USE_EPOLL
-#if defined(HAVE_EPOLL_CTL) && defined(HAVE_SYS_EPOLL_H)
-#define EV_USE_EPOLL 1
+#define EV_USE_EPOLL EV_FEATURE_BACKENDS
+#endif
 #else
+#undef EV_USE_EPOLL
 #define EV_USE_EPOLL 0
 #endif
-#endif
-#ifndef EV_USE_IOURING /* raw system calls: the kernel's header is all it needs */
-#if defined(HAVE_LINUX_IO_URING_H) && defined(HAVE_SYS_MMAN_H)
-#define EV_USE_IOURING 1
-#else
+/* Raw system calls, but the kernel's io_uring header is needed (libev's libev.m4 does not look
+ * for it, so its results leave io_uring out). */
+#if !(HAVE_LINUX_IO_URING_H && HAVE_SYS_MMAN_H)
+#undef EV_USE_IOURING
 #define EV_USE_IOURING 0
 #endif
-#endif
-#ifndef EV_USE_KQUEUE
-#if defined(HAVE_KQUEUE) && defined(HAVE_SYS_EVENT_H)
-#define EV_USE_KQUEUE 1
-#else
+#if !(HAVE_KQUEUE && HAVE_SYS_EVENT_H)
+#undef EV_USE_KQUEUE
 #define EV_USE_KQUEUE 0
 #endif
-#endif
-#ifndef EV_USE_PORT
-#if defined(HAVE_PORT_CREATE) && defined(HAVE_PORT_H)
-#define EV_USE_PORT 1
-#else
+#if !(HAVE_PORT_CREATE && HAVE_PORT_H)
+#undef EV_USE_PORT
 #define EV_USE_PORT 0
 #endif
-#endif
+#if HAVE_EVENTFD
 #ifndef EV_USE_EVENTFD
-#if defined(HAVE_EVENTFD) && defined(HAVE_SYS_EVENTFD_H)
-#define EV_USE_EVENTFD 1
+#define EV_USE_EVENTFD EV_FEATURE_OS
+#endif
 #else
+#undef EV_USE_EVENTFD
 #define EV_USE_EVENTFD 0
 #endif
-#endif
+#if HAVE_SIGNALFD && HAVE_SYS_SIGNALFD_H
 #ifndef EV_USE_SIGNALFD
-#if defined(HAVE_SIGNALFD) && defined(HAVE_SYS_SIGNALFD_H)
-#define EV_USE_SIGNALFD 1
+#define EV_USE_SIGNALFD EV_FEATURE_OS
+#endif
 #else
+#undef EV_USE_SIGNALFD
 #define EV_USE_SIGNALFD 0
 #endif
-#endif
+#if HAVE_SYS_TIMERFD_H
 #ifndef EV_USE_TIMERFD
-#if defined(HAVE_TIMERFD_CREATE) && defined(HAVE_SYS_TIMERFD_H)
-#define EV_USE_TIMERFD 1
+#define EV_USE_TIMERFD EV_FEATURE_OS
+#endif
 #else
+#undef EV_USE_TIMERFD
 #define EV_USE_TIMERFD 0
 #endif
-#endif
+#if HAVE_INOTIFY_INIT && HAVE_SYS_INOTIFY_H
 #ifndef EV_USE_INOTIFY
-#if defined(HAVE_INOTIFY_INIT) && defined(HAVE_SYS_INOTIFY_H)
-#define EV_USE_INOTIFY 1
+#define EV_USE_INOTIFY EV_FEATURE_OS
+#endif
 #else
+#undef EV_USE_INOTIFY
 #define EV_USE_INOTIFY 0
 #endif
-#endif
-/* Time: clock_gettime (maybe found in -lrt) for both clocks, else gettimeofday and no monotonic
- * clock; nanosleep for ev_sleep, else select; floor from -lm if found, else the library's own. */
+/* Time: clock_gettime (maybe found in -lrt; libev's libev.m4 reports a usable system call as
+ * HAVE_CLOCK_SYSCALL instead) gives the monotonic clock, and ev_time() then reads the wall clock
+ * with gettimeofday as libev does in this mode; nanosleep for ev_sleep, else select; floor from
+ * -lm if found, else the library's own. */
+#if HAVE_CLOCK_GETTIME || HAVE_CLOCK_SYSCALL
 #ifndef EV_USE_MONOTONIC
-#ifdef HAVE_CLOCK_GETTIME
 #define EV_USE_MONOTONIC 1
+#endif
 #else
+#ifndef EV_USE_MONOTONIC
 #define EV_USE_MONOTONIC 0
 #endif
 #endif
 #ifndef EV_USE_REALTIME
-#ifdef HAVE_CLOCK_GETTIME
-#define EV_USE_REALTIME 1
-#else
 #define EV_USE_REALTIME 0
 #endif
-#endif
+#if HAVE_NANOSLEEP
 #ifndef EV_USE_NANOSLEEP
-#ifdef HAVE_NANOSLEEP
-#define EV_USE_NANOSLEEP 1
+#define EV_USE_NANOSLEEP EV_FEATURE_OS
+#endif
 #else
+#undef EV_USE_NANOSLEEP
 #define EV_USE_NANOSLEEP 0
 #endif
-#endif
+#if HAVE_FLOOR
 #ifndef EV_USE_FLOOR
-#ifdef HAVE_FLOOR
 #define EV_USE_FLOOR 1
-#else
-#define EV_USE_FLOOR 0
 #endif
 #endif
 #endif /* autoconf results */
 
-/* Defaults for the EV_USE_* switches when the build did not set them. */
+/* Built-in defaults for the switches still unset. */
 #ifndef EV_USE_REALTIME
 #define EV_USE_REALTIME 1 /* ev_time() from clock_gettime(CLOCK_REALTIME); 0: gettimeofday */
 #endif
 #ifndef EV_USE_NANOSLEEP
-#define EV_USE_NANOSLEEP 1 /* ev_sleep() with nanosleep; 0: with select */
+#define EV_USE_NANOSLEEP EV_FEATURE_OS /* ev_sleep() with nanosleep; 0: with select */
 #endif
 #ifndef EV_USE_FLOOR
 #define EV_USE_FLOOR 0 /* 1: floor() from libm; 0: the library's own, libc suffices */
 #endif
 #ifndef EV_USE_MONOTONIC
-#define EV_USE_MONOTONIC 1 /* timers on CLOCK_MONOTONIC; 0: on the wall clock */
+#define EV_USE_MONOTONIC EV_FEATURE_OS /* timers on CLOCK_MONOTONIC; 0: on the wall clock */
+#endif
+#ifndef EV_USE_SELECT
+#define EV_USE_SELECT EV_FEATURE_BACKENDS
+#endif
+#ifndef EV_USE_POLL
+#define EV_USE_POLL EV_FEATURE_BACKENDS
 #endif
 #ifdef __linux__
 #ifndef EV_USE_EPOLL
-#define EV_USE_EPOLL 1
+#define EV_USE_EPOLL EV_FEATURE_BACKENDS
 #endif
 #ifndef EV_USE_IOURING
-#define EV_USE_IOURING 1
+#define EV_USE_IOURING EV_USE_EPOLL
 #endif
 #ifndef EV_USE_EVENTFD
-#define EV_USE_EVENTFD 1
+#define EV_USE_EVENTFD EV_FEATURE_OS
 #endif
 #ifndef EV_USE_SIGNALFD
-#define EV_USE_SIGNALFD 1
+#define EV_USE_SIGNALFD EV_FEATURE_OS
 #endif
 #ifndef EV_USE_TIMERFD
-#define EV_USE_TIMERFD 1
+#define EV_USE_TIMERFD EV_FEATURE_OS
 #endif
 #ifndef EV_USE_INOTIFY
-#define EV_USE_INOTIFY 1
+#define EV_USE_INOTIFY EV_FEATURE_OS
 #endif
-#endif
-#ifndef EV_USE_POLL
-#define EV_USE_POLL 1
-#endif
-#ifndef EV_USE_SELECT
-#define EV_USE_SELECT 1
 #endif
 #ifndef EV_USE_EPOLL
 #define EV_USE_EPOLL 0
@@ -250,6 +263,17 @@ int ev__win32_send(int fd, const void *buf, int len);
 #ifndef EV_USE_INOTIFY
 #define EV_USE_INOTIFY 0
 #endif
+
+/* Fix-ups. */
+#if !EV_STAT_ENABLE
+#undef EV_USE_INOTIFY
+#define EV_USE_INOTIFY 0
+#endif
+#if !EV_PERIODIC_ENABLE
+#undef EV_USE_TIMERFD
+#define EV_USE_TIMERFD 0
+#endif
+
 #ifndef EV_SELECT_IS_WINSOCKET
 #define EV_SELECT_IS_WINSOCKET 0
 #endif
@@ -279,6 +303,86 @@ extern struct ev_loop *ev__loop_single;
 #else
 #define EV__PRI(w) (((ev_watcher *)(w))->priority - EV_MINPRI)
 #define EV__SET_PRI(w, p) (((ev_watcher *)(w))->priority = (p))
+#endif
+
+/* The ecb_* hint macros. A program that embeds the library by including ev.c sees every macro
+ * of that file, and embedders written for libev use these names (Perl's EV module uses
+ * ecb_expect_true/ecb_expect_false in its own code). Each is defined only if the embedder (or a
+ * libecb header of its own) has not defined it already. Without GCC-style attributes and
+ * builtins they reduce to plain C. */
+#if defined(__GNUC__) || defined(__clang__)
+#define EV__GNUC_LIKE 1
+#else
+#define EV__GNUC_LIKE 0
+#endif
+#ifndef ecb_attribute
+#if EV__GNUC_LIKE
+#define ecb_attribute(attrlist) __attribute__(attrlist)
+#else
+#define ecb_attribute(attrlist)
+#endif
+#endif
+#ifndef ecb_expect
+#if EV__GNUC_LIKE
+#define ecb_expect(expr, value) __builtin_expect((expr), (value))
+#else
+#define ecb_expect(expr, value) (expr)
+#endif
+#endif
+#ifndef ecb_expect_false
+#define ecb_expect_false(expr) ecb_expect(!!(expr), 0)
+#endif
+#ifndef ecb_expect_true
+#define ecb_expect_true(expr) ecb_expect(!!(expr), 1)
+#endif
+#ifndef ecb_likely
+#define ecb_likely(expr) ecb_expect_true(expr)
+#endif
+#ifndef ecb_unlikely
+#define ecb_unlikely(expr) ecb_expect_false(expr)
+#endif
+#ifndef ecb_inline
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#define ecb_inline static inline
+#elif EV__GNUC_LIKE
+#define ecb_inline static __inline__
+#else
+#define ecb_inline static
+#endif
+#endif
+#ifndef ecb_noinline
+#define ecb_noinline ecb_attribute((__noinline__))
+#endif
+#ifndef ecb_unused
+#define ecb_unused ecb_attribute((__unused__))
+#endif
+#ifndef ecb_const
+#define ecb_const ecb_attribute((__const__))
+#endif
+#ifndef ecb_pure
+#define ecb_pure ecb_attribute((__pure__))
+#endif
+#ifndef ecb_noreturn
+#define ecb_noreturn ecb_attribute((__noreturn__))
+#endif
+#ifndef ecb_deprecated
+#define ecb_deprecated ecb_attribute((__deprecated__))
+#endif
+#ifndef ecb_hot
+#define ecb_hot ecb_attribute((__hot__))
+#endif
+#ifndef ecb_cold
+#define ecb_cold ecb_attribute((__cold__))
+#endif
+#ifndef ecb_artificial
+#define ecb_artificial ecb_attribute((__artificial__))
+#endif
+#ifndef ecb_prefetch
+#if EV__GNUC_LIKE
+#define ecb_prefetch(addr, rw, locality) __builtin_prefetch(addr, rw, locality)
+#else
+#define ecb_prefetch(addr, rw, locality)
+#endif
 #endif
 
 #define EV__LIKELY(x) __builtin_expect(!!(x), 1)

@@ -347,7 +347,7 @@ void ev__signal_fork(struct ev_loop *loop)
 #if EV_CHILD_ENABLE
 
 #ifndef EV_PID_HASHSIZE
-#define EV_PID_HASHSIZE 16
+#define EV_PID_HASHSIZE (EV_FEATURE_DATA ? 16 : 1)
 #endif
 
 /* Child watchers of the default loop, hashed by pid (pid 0 = any child). */
