@@ -10,6 +10,7 @@
 #include <ev_metrics.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -661,6 +662,76 @@ TEST(Metrics, PrometheusText)
     ev_metrics_prometheus(&text[0], text.size(), ms, nullptr, 1);
     EXPECT_NE(text.find("ev_loop_iterations_total 7\n"), std::string::npos);
     EXPECT_NE(text.find("ev_loop_events_total{type=\"io\"} 3\n"), std::string::npos);
+}
+
+} // namespace
+
+namespace {
+
+/* The documented locking rule: another thread reads a loop's metrics while holding the mutex that
+ * the loop's release/acquire callbacks drop and retake around the poll. While the loop is blocked,
+ * the time it has been blocked counts as idle. (Run under TSan in CI.) */
+struct Locked {
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    ev_async stop;
+    bool stopping = false;
+};
+
+void ReleaseCb(struct ev_loop *loop)
+{
+    pthread_mutex_unlock(&static_cast<Locked *>(ev_userdata(loop))->mu);
+}
+void AcquireCb(struct ev_loop *loop)
+{
+    pthread_mutex_lock(&static_cast<Locked *>(ev_userdata(loop))->mu);
+}
+
+TEST(Metrics, ReadFromAnotherThreadUnderTheLoopLock)
+{
+    struct ev_loop *loop = ev_loop_new(EVFLAG_NOENV);
+    ASSERT_NE(loop, nullptr);
+    Locked l;
+    ev_set_userdata(loop, &l);
+    ev_set_loop_release_cb(loop, ReleaseCb, AcquireCb);
+    ev_metrics_enable(loop, 1);
+    ev_async_init(&l.stop, [](struct ev_loop *lp, ev_async *w, int) { ev_async_stop(lp, w); });
+    ev_async_start(loop, &l.stop);
+    pthread_t t;
+    ASSERT_EQ(pthread_create(
+                  &t, nullptr,
+                  [](void *arg) -> void * {
+                      auto *lp = static_cast<struct ev_loop *>(arg);
+                      auto *lk = static_cast<Locked *>(ev_userdata(lp));
+                      pthread_mutex_lock(&lk->mu);
+                      ev_run(lp, 0); /* blocks until the async watcher stops */
+                      pthread_mutex_unlock(&lk->mu);
+                      return nullptr;
+                  },
+                  loop),
+              0);
+    double last_idle = -1.;
+    uint64_t polls = 0;
+    for (int i = 0; i < 5000 && (i < 20 || polls == 0); ++i) { /* until the loop has polled */
+        pthread_mutex_lock(&l.mu);
+        struct ev_metrics m;
+        ev_metrics_get(loop, &m, sizeof m);
+        pthread_mutex_unlock(&l.mu);
+        EXPECT_EQ(m.enabled, 1);
+        EXPECT_NEAR(m.idle + m.busy, m.elapsed, 1e-9);
+        EXPECT_GE(m.idle, last_idle); /* grows while the loop is blocked */
+        last_idle = m.idle;
+        polls = m.iterations;
+        usleep(2000);
+    }
+    EXPECT_GE(polls, 1u);
+    EXPECT_GT(last_idle, 0.);
+    ev_async_send(loop, &l.stop);
+    pthread_join(t, nullptr);
+    struct ev_metrics m;
+    ev_metrics_get(loop, &m, sizeof m);
+    EXPECT_EQ(m.events[EV_METRICS_ASYNC], 1u);
+    EXPECT_GE(m.idle, last_idle);
+    ev_loop_destroy(loop);
 }
 
 } // namespace
