@@ -6,7 +6,8 @@
  * the default loop (read like LIBEV_FLAGS: not with EVFLAG_NOENV, not in a setuid program). A loop
  * without metrics runs exactly the code it runs without this header. An enabled loop reads the
  * monotonic clock once more per iteration (before it blocks; the time after the poll is the one
- * the loop reads anyway) and, with a slow-callback hook set, once after every callback.
+ * the loop reads anyway) and, with a slow-callback hook set, once after every callback (and once
+ * before the first callback of each batch).
  *
  * Reading: ev_metrics_get fills a struct ev_metrics whose size the caller passes, so programs built
  * against an older, shorter struct keep working when fields are added at its end. Every field is

@@ -264,13 +264,12 @@ static void count_queue(struct ev_loop *loop, struct ev__metrics *x)
 void ev__metrics_invoke(EV_P)
 {
     struct ev__metrics *x = loop->metrics;
-    ev_tstamp t = 0.; /* with a slow-callback hook: when the next callback starts */
+    /* With a slow-callback hook: when the next callback starts. Read afresh at the first one
+     * (not mn_now: queueing a large batch of expired timers must not count as a callback). */
+    ev_tstamp t = 0.;
     int have_t = 0;
-    if (x->polled) {
+    if (x->polled)
         account_poll(loop, x);
-        t = loop->mn_now;
-        have_t = 1;
-    }
     uint64_t queued = 0;
     for (int p = 0; p < EV__NUMPRI; ++p)
         queued += (uint64_t)loop->pq[p].cnt;
