@@ -12,7 +12,7 @@ import os
 import re
 import sys
 
-INTERNAL = {"ev_internal.h", "backend.h", "heap.h"}
+INTERNAL = {"ev_internal.h", "ev_metrics.h", "backend.h", "heap.h"}
 BACKEND_SWITCH = {
     "epoll.c": "EV_USE_EPOLL",
     "iouring.c": "EV_USE_IOURING",

@@ -67,7 +67,7 @@ def run(cmd, cwd, timeout):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--amalgamation", required=True, help="the amalgamated ev.c (ev.h beside it)")
+    ap.add_argument("--amalgamation", required=True, help="the amalgamated ev.c (ev.h, ev_metrics.h beside it)")
     ap.add_argument("--evpp", required=True)
     ap.add_argument("--event-c", required=True)
     ap.add_argument("--event-h", required=True)
@@ -87,7 +87,7 @@ def main():
     work = tempfile.mkdtemp(prefix="ev-doc-examples.")
     try:
         amalg = os.path.dirname(os.path.realpath(args.amalgamation))
-        for f in ("ev.c", "ev.h"):
+        for f in ("ev.c", "ev.h", "ev_metrics.h"):
             shutil.copy(os.path.join(amalg, f), work)
         shutil.copy(args.evpp, os.path.join(work, "ev++.h"))
         shutil.copy(args.event_c, os.path.join(work, "event.c"))

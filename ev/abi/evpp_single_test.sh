@@ -7,7 +7,7 @@ set -u
 amalg_c=$(readlink -f "$1") evpp_h=$(readlink -f "$2") prog=$(readlink -f "$3")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$amalg_c" "$(dirname "$amalg_c")/ev.h" "$evpp_h" "$work/"
+cp "$amalg_c" "$(dirname "$amalg_c")/ev.h" "$(dirname "$amalg_c")/ev_metrics.h" "$evpp_h" "$work/"
 cd "$work" || exit 1
 fail=0
 cat >hdr.cc <<'CC'

@@ -25,6 +25,8 @@ import tempfile
 IMPLS = [
     ("ev", "ev_native", {}),
     ("ev io_uring", "ev_native", {"ARGS": ["flags=128"]}),  # EVBACKEND_IOURING, on request
+    # issue 17: the same program with loop metrics on (ev_metrics.h; the default loop reads it)
+    ("ev metrics on", "ev_native", {"ENV": {"LIBEV_METRICS": "1"}}),
     ("ev (libev.so.4 drop-in)", "libev_native", {"DROPIN": "1"}),
     ("ev libevent shim", "ev_shim", {}),
     ("libev 4.33", "libev_native", {}),
@@ -98,6 +100,7 @@ class Runner:
         env = dict(os.environ)
         if extra.get("DROPIN"):
             env["LD_LIBRARY_PATH"] = self.dropin_dir
+        env.update(extra.get("ENV", {}))
         return [os.path.join(self.bindir, prog)], env
 
     def run(self, impl, args, wrapper=(), timeout=300):

@@ -523,6 +523,8 @@ struct ev_loop {
     void (*invoke_cb)(EV_P);
     void (*release_cb)(EV_P);
     void (*acquire_cb)(EV_P);
+
+    struct ev__metrics *metrics; /* NULL unless metrics are enabled (metrics.c) */
 };
 
 /* loop->hooks bits. */
@@ -534,6 +536,7 @@ enum {
     EV__H_COLLECT = 16,  /* io collect interval set */
     EV__H_PERIODIC = 32, /* periodics may be active (cleared lazily by ev_run) */
     EV__H_IDLE = 64,     /* idle watchers may be active (cleared lazily by ev_run) */
+    EV__H_METRICS = 128, /* metrics enabled: the poll goes through poll_released */
 };
 
 static inline void ev__hook(struct ev_loop *loop, unsigned int bit, int on)
@@ -708,6 +711,22 @@ void ev__wake(struct ev_loop *loop, int *flag);
 void ev__wake_destroy(struct ev_loop *loop);
 void ev__wake_fork(struct ev_loop *loop);
 void ev__async_process(struct ev_loop *loop);
+
+/* metrics.c (ev_metrics.h). A loop with metrics polls through ev__metrics_poll_begin/end and
+ * invokes through ev__metrics_invoke (its invoke_cb); the rest of the library only reports the
+ * rare events below, each behind a test of loop->metrics on a path that is already slow. */
+void ev__metrics_poll_begin(struct ev_loop *loop);
+void ev__metrics_poll_end(struct ev_loop *loop);
+void ev__metrics_invoke(EV_P);
+EV__COLD void ev__metrics_fed(struct ev_loop *loop);
+/* Before a batch of timers (periodics) fires: the lag of each watcher in heap h[EV__HEAP0..end)
+ * whose deadline (w->at, which a node's key never exceeds) is before now. */
+EV__COLD void ev__metrics_due(struct ev_loop *loop, const struct ev__heap_node *h, int end,
+                              ev_tstamp now);
+/* ev_set_invoke_pending_cb on a loop with metrics: cb runs inside the metrics' own. */
+void ev__metrics_user_invoke(struct ev_loop *loop, void (*cb)(EV_P));
+void ev__metrics_env(struct ev_loop *loop); /* LIBEV_METRICS=1: the default loop */
+void ev__metrics_free(struct ev_loop *loop);
 
 /* signal.c */
 #if EV_SIGNAL_ENABLE

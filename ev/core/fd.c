@@ -99,6 +99,8 @@ void ev__fd_kill(struct ev_loop *loop, int fd)
 
 void ev_feed_fd_event(EV_P_ int fd, int revents) EV_NOEXCEPT
 {
+    if (EV__UNLIKELY(loop->metrics != NULL))
+        ev__metrics_fed(loop);
     if (fd >= 0 && fd < loop->fd_cap)
         ev__fd_event(loop, fd, revents);
 }

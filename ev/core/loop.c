@@ -123,6 +123,7 @@ static void loop_free(struct ev_loop *loop)
     ev__free(loop->forks.w);
     ev__free(loop->cleanups.w);
     ev__free(loop->asyncs.w);
+    ev__metrics_free(loop);
     loop->backend = NULL;
 }
 
@@ -149,6 +150,7 @@ struct ev_loop *ev_default_loop(unsigned int flags) EV_NOEXCEPT
 #if EV_CHILD_ENABLE
         ev__child_default_init(loop);
 #endif
+        ev__metrics_env(loop);
     }
     return ev_default_loop_ptr;
 }
@@ -165,6 +167,7 @@ int ev_default_loop(unsigned int flags) EV_NOEXCEPT
 #if EV_CHILD_ENABLE
         ev__child_default_init(loop);
 #endif
+        ev__metrics_env(loop);
     }
     return 1;
 }
@@ -177,7 +180,10 @@ void ev_loop_destroy(EV_P)
 #if EV_CLEANUP_ENABLE
     if (loop->cleanups.cnt) {
         ev__feed_list(loop, &loop->cleanups, EV_CLEANUP);
-        ev_invoke_pending(EV_A);
+        if (loop->metrics)
+            ev__metrics_invoke(EV_A); /* counted, and with the slow-callback hook */
+        else
+            ev_invoke_pending(EV_A);
     }
 #endif
 #if EV_CHILD_ENABLE && EV_MULTIPLICITY
@@ -298,7 +304,10 @@ void *ev_userdata(EV_P) EV_NOEXCEPT
 
 void ev_set_invoke_pending_cb(EV_P_ void (*invoke_pending_cb)(EV_P)) EV_NOEXCEPT
 {
-    loop->invoke_cb = invoke_pending_cb ? invoke_pending_cb : ev_invoke_pending;
+    if (EV__UNLIKELY(loop->metrics != NULL))
+        ev__metrics_user_invoke(loop, invoke_pending_cb ? invoke_pending_cb : ev_invoke_pending);
+    else
+        loop->invoke_cb = invoke_pending_cb ? invoke_pending_cb : ev_invoke_pending;
 }
 
 void ev_set_loop_release_cb(EV_P_ void (*release)(EV_P), void (*acquire)(EV_P)) EV_NOEXCEPT
@@ -406,14 +415,18 @@ static ev_tstamp collect_io(struct ev_loop *loop, ev_tstamp timeout)
     return timeout;
 }
 
-/* The backend's poll between the release and acquire callbacks. */
+/* The backend's poll between the release and acquire callbacks, and inside the metrics' time. */
 static void poll_released(struct ev_loop *loop, ev_tstamp timeout)
 {
+    if (loop->metrics)
+        ev__metrics_poll_begin(loop);
     if (loop->release_cb)
         loop->release_cb(EV_A);
     loop->backend->poll(loop, timeout);
     if (loop->acquire_cb)
         loop->acquire_cb(EV_A);
+    if (loop->metrics)
+        ev__metrics_poll_end(loop);
 }
 
 /* After the timers: periodics, idle and check watchers, for loops that have
@@ -478,7 +491,7 @@ int ev_run(EV_P_ int flags)
             }
 
             ++loop->loop_count;
-            if (EV__UNLIKELY(loop->hooks & EV__H_RELEASE))
+            if (EV__UNLIKELY(loop->hooks & (EV__H_RELEASE | EV__H_METRICS)))
                 poll_released(loop, timeout);
             else
                 loop->backend->poll(loop, timeout);

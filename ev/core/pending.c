@@ -54,6 +54,8 @@ void ev_feed_event(EV_P_ void *w_, int revents) EV_NOEXCEPT
     ev_watcher *w = (ev_watcher *)w_;
     if (!w->pending)
         check_priority(w);
+    if (EV__UNLIKELY(loop->metrics != NULL))
+        ev__metrics_fed(loop);
     ev__feed(loop, w, revents);
 }
 

@@ -191,6 +191,9 @@ void ev__periodics_reify(struct ev_loop *loop)
     /* (reschedule callbacks must not touch the loop: queueing right away is safe) */
     struct ev__pending_mark mark;
     ev__pending_mark(loop, &mark);
+    if (EV__UNLIKELY(loop->metrics != NULL) && loop->periodic_cnt &&
+        loop->periodics[EV__HEAP0].at < loop->rt_now)
+        ev__metrics_due(loop, loop->periodics, PERIODIC_END(loop), loop->rt_now);
     while (loop->periodic_cnt && loop->periodics[EV__HEAP0].at < loop->rt_now) {
         ev_periodic *w = (ev_periodic *)loop->periodics[EV__HEAP0].w;
         if (w->reschedule_cb || w->interval > 0.) {

@@ -97,6 +97,8 @@ void ev_feed_signal_event(EV_P_ int signum) EV_NOEXCEPT
         return;
     if (LOAD(&signals[signum - 1].loop) != loop)
         return;
+    if (EV__UNLIKELY(loop->metrics != NULL))
+        ev__metrics_fed(loop);
     feed_signal_watchers(loop, signum);
 }
 

@@ -115,6 +115,10 @@ void ev__timers_reify(struct ev_loop *loop)
     const ev_tstamp now = loop->mn_now;
     struct ev__pending_mark mark;
     ev__pending_mark(loop, &mark);
+    if (!(loop->timer_cnt && h[EV__HEAP0].at < now))
+        return; /* nothing due (nothing queued: no reversal) */
+    if (EV__UNLIKELY(loop->metrics != NULL))
+        ev__metrics_due(loop, h, TIMER_END(loop), now); /* once per batch, before it fires */
     while (loop->timer_cnt && h[EV__HEAP0].at < now) {
         ev_timer *w = (ev_timer *)h[EV__HEAP0].w;
         if (EV__UNLIKELY(w->at > h[EV__HEAP0].at)) {

@@ -38,6 +38,7 @@
 
 /* Callables, chrono and move construction need C++11, nothing in this header needs more. */
 #if __cplusplus >= 201103L
+#include "ev_metrics.h" /* loop metrics, see loop_ref::metrics() */
 #include <chrono>
 #include <new>
 #include <type_traits>
@@ -312,6 +313,78 @@ struct loop_ref {
     {
         ev_feed_signal_event(EVPP_RAW_ signum);
     }
+#endif
+
+#if __cplusplus >= 201103L
+    /* Loop metrics, an ev extension (ev_metrics.h): the C struct with std::chrono durations. */
+    struct metrics_view : ::ev_metrics {
+        typedef std::chrono::duration<double> duration;
+        duration elapsed_time() const noexcept { return duration(elapsed); }
+        duration idle_time() const noexcept { return duration(idle); }
+        duration busy_time() const noexcept { return duration(busy); }
+        duration lag_sum_time() const noexcept { return duration(lag_sum); }
+        duration lag_max_time() const noexcept { return duration(lag_max); }
+        /* busy / elapsed: the share of the time the loop was not blocked */
+        double utilization() const noexcept { return elapsed > 0. ? busy / elapsed : 0.; }
+    };
+
+    /* What the slow-callback hook is told about a callback that ran longer than the threshold. */
+    struct slow_callback_info {
+        void *watcher; /* compare, do not dereference: its callback may have freed it */
+        int type;      /* enum ev_metrics_type */
+        int priority;
+        std::chrono::duration<double> duration;
+        const char *type_name() const noexcept { return ev_metrics_type_name(type); }
+    };
+
+    void enable_metrics(bool on = true) noexcept
+    {
+        ev_metrics_enable(EVPP_RAW_ on ? 1 : 0);
+    }
+    bool metrics_enabled() const noexcept
+    {
+        return ev_metrics_enabled(EVPP_RAW) != 0;
+    }
+    void reset_metrics() noexcept
+    {
+        ev_metrics_reset(EVPP_RAW);
+    }
+    metrics_view metrics() const noexcept
+    {
+        metrics_view m;
+        ev_metrics_get(EVPP_RAW_ static_cast< ::ev_metrics *>(&m), sizeof(::ev_metrics));
+        return m;
+    }
+
+    /* Calls f(const slow_callback_info &) after every callback that ran longer than threshold (and
+     * enables metrics). f is copied or moved into the loop, which destroys it when it is replaced,
+     * cleared, when the metrics are disabled or the loop is destroyed. f must not throw. */
+    template <class F> void set_slow_callback(std::chrono::duration<double> threshold, F &&f)
+    {
+        typedef typename std::decay<F>::type fn_type;
+        fn_type *fn = new fn_type(std::forward<F>(f));
+        ev_metrics_set_slow_cb(EVPP_RAW_ threshold.count(), &slow_thunk<fn_type>, fn,
+                               &slow_release<fn_type>);
+    }
+    void clear_slow_callback() noexcept
+    {
+        ev_metrics_set_slow_cb(EVPP_RAW_ 0., 0, 0, 0);
+    }
+
+  private:
+    template <class Fn>
+    static void slow_thunk(EVPP_CB_LOOP_ void *w, int type, int priority, double duration,
+                           void *data) noexcept
+    {
+        slow_callback_info info = {w, type, priority, std::chrono::duration<double>(duration)};
+        (*static_cast<Fn *>(data))(static_cast<const slow_callback_info &>(info));
+    }
+    template <class Fn> static void slow_release(void *data) noexcept
+    {
+        delete static_cast<Fn *>(data);
+    }
+
+  public:
 #endif
 
     /* The ev_once trampolines (public, as in libev). */

@@ -1,7 +1,7 @@
 /*
  * echo_server.c - a TCP echo server in plain C on the ev API.
  *
- *   echo_server [-a address] [-p port] [-t idle_seconds] [-q]
+ *   echo_server [-a address] [-p port] [-t idle_seconds] [-q] [--metrics-port port]
  *
  * Listens on address (default 127.0.0.1) and port (default 0: any free port); prints
  * "listening on <address> port <n>" once bound. Each connection echoes what it receives and is
@@ -15,12 +15,20 @@
  *
  * Writes never block: what the peer is not ready to take is kept, reading stops (back-pressure)
  * and a write watcher waits until the socket can take the rest.
+ *
+ * Loop metrics (ev_metrics.h) are on: SIGUSR1 prints them ("metrics loop: utilization ..."), and
+ * with --metrics-port the loop also serves them in the Prometheus text format on 127.0.0.1:port
+ * (0: any free port; "metrics on 127.0.0.1 port <n>" is printed).
  */
 #define _GNU_SOURCE 1
 #include <ev.h>
+#include <ev_metrics.h>
+
+#include "metrics_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stddef.h>
@@ -46,7 +54,8 @@ static struct {
     unsigned long accepted;
     struct conn *conns; /* every open connection, for shutdown */
     ev_io accept_w;
-    ev_signal sigint_w, sigterm_w;
+    ev_signal sigint_w, sigterm_w, sigusr1_w;
+    struct metrics_http metrics;
 } srv;
 
 static void note(unsigned long id, const char *what)
@@ -156,24 +165,52 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
     ev_io_stop(loop, &srv.accept_w);
     ev_signal_stop(loop, &srv.sigint_w);
     ev_signal_stop(loop, &srv.sigterm_w);
+    ev_ref(loop);
+    ev_signal_stop(loop, &srv.sigusr1_w);
+    metrics_http_stop(loop, &srv.metrics);
     while (srv.conns)
         conn_close(loop, srv.conns, "shutdown");
     ev_break(loop, EVBREAK_ALL);
 }
 
+static void metrics_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    struct ev_metrics m;
+    (void)w;
+    (void)revents;
+    ev_metrics_get(loop, &m, sizeof m);
+    metrics_print(stdout, "loop", &m);
+}
+
+static size_t render_metrics(char *buf, size_t size, void *arg)
+{
+    struct ev_metrics m;
+    ev_metrics_get((struct ev_loop *)arg, &m, sizeof m);
+    return ev_metrics_prometheus(buf, size, &m, NULL, 1);
+}
+
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s [-a address] [-p port] [-t idle_seconds] [-q]\n", prog);
+    fprintf(stderr,
+            "usage: %s [-a address] [-p port] [-t idle_seconds] [-q] [--metrics-port port]\n",
+            prog);
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     const char *address = "127.0.0.1";
-    int port = 0, opt;
+    int port = 0, opt, metrics_port = -1;
     srv.idle_timeout = 10.;
-    while ((opt = getopt(argc, argv, "a:p:t:q")) != -1) {
+    static const struct option longopts[] = {{"metrics-port", required_argument, NULL, 'M'},
+                                             {NULL, 0, NULL, 0}};
+    while ((opt = getopt_long(argc, argv, "a:p:t:q", longopts, NULL)) != -1) {
         switch (opt) {
+        case 'M':
+            metrics_port = atoi(optarg);
+            if (metrics_port < 0 || metrics_port > 65535)
+                usage(argv[0]);
+            break;
         case 'a':
             address = optarg;
             break;
@@ -224,8 +261,18 @@ int main(int argc, char **argv)
     ev_signal_start(loop, &srv.sigint_w);
     ev_signal_init(&srv.sigterm_w, signal_cb, SIGTERM);
     ev_signal_start(loop, &srv.sigterm_w);
+    ev_metrics_enable(loop, 1);
+    ev_signal_init(&srv.sigusr1_w, metrics_cb, SIGUSR1);
+    ev_signal_start(loop, &srv.sigusr1_w);
+    ev_unref(loop); /* the metrics signal alone does not keep the server running */
 
     printf("listening on %s port %d\n", address, ntohs(addr.sin_port));
+    if (metrics_port >= 0) {
+        int got = metrics_http_start(loop, &srv.metrics, metrics_port, render_metrics, loop);
+        if (got < 0)
+            return 1;
+        printf("metrics on 127.0.0.1 port %d\n", got);
+    }
     fflush(stdout);
     ev_run(loop, 0);
 

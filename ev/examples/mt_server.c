@@ -1,7 +1,7 @@
 /*
  * mt_server.c - a multi-threaded TCP echo server: one event loop per thread.
  *
- *   mt_server [-a address] [-p port] [-w workers] [-r] [-q]
+ *   mt_server [-a address] [-p port] [-w workers] [-r] [-q] [--metrics-port port]
  *
  * The main thread runs the default loop with the listening socket and the signal watchers. It
  * accepts connections and hands each one, round robin, to a worker thread: the fd goes into the
@@ -17,12 +17,23 @@
  * connection a worker takes on (unless -q). SIGINT or SIGTERM: the acceptor stops, asks every
  * worker to quit (a flag under the queue's mutex, then ev_async_send), joins the threads (each
  * closes its connections and destroys its loop) and exits with status 0.
+ *
+ * Loop metrics (ev_metrics.h) are on for every loop. SIGUSR1 prints one line per loop ("metrics
+ * acceptor: ...", "metrics worker <k>: ..."), so an imbalance between the threads shows in their
+ * utilization; --metrics-port serves the same as Prometheus text (label loop="acceptor" or
+ * loop="worker-<k>") on 127.0.0.1:port from the main loop. The main thread reads a worker's
+ * loop under the documented locking rule: each worker holds its loop_mu while it runs, and its
+ * loop's release/acquire callbacks drop and retake it around the poll.
  */
 #define _GNU_SOURCE 1
 #include <ev.h>
+#include <ev_metrics.h>
+
+#include "metrics_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -52,6 +63,7 @@ struct worker {
     ev_io accept; /* -r: the worker's own listening socket */
     struct conn *conns;
     unsigned long served;
+    pthread_mutex_t loop_mu; /* held by the worker except while its loop polls */
     /* Shared with the acceptor, under mu: */
     pthread_mutex_t mu;
     struct fd_node *head, *tail;
@@ -176,11 +188,25 @@ static void worker_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
         serve(ev_userdata(loop), fd);
 }
 
+static void loop_release(struct ev_loop *loop)
+{
+    struct worker *wk = ev_userdata(loop);
+    pthread_mutex_unlock(&wk->loop_mu);
+}
+
+static void loop_acquire(struct ev_loop *loop)
+{
+    struct worker *wk = ev_userdata(loop);
+    pthread_mutex_lock(&wk->loop_mu);
+}
+
 static void *worker_main(void *arg)
 {
     struct worker *wk = arg;
+    pthread_mutex_lock(&wk->loop_mu);
     ev_run(wk->loop, 0);
     ev_loop_destroy(wk->loop);
+    pthread_mutex_unlock(&wk->loop_mu);
     if (!quiet) {
         printf("worker %d: stopped after %lu connections\n", wk->id, wk->served);
         fflush(stdout);
@@ -210,7 +236,62 @@ static void hand_over(struct worker *wk, int fd)
 }
 
 static ev_io accept_w;
-static ev_signal sigint_w, sigterm_w;
+static ev_signal sigint_w, sigterm_w, sigusr1_w;
+static struct metrics_http metrics_w;
+
+/* Every loop's metrics: the acceptor's (the main loop), then each worker's, read under its lock. */
+static void all_metrics(struct ev_loop *loop, struct ev_metrics *ms)
+{
+    ev_metrics_get(loop, &ms[0], sizeof ms[0]);
+    for (int i = 0; i < nworkers; ++i) {
+        pthread_mutex_lock(&workers[i].loop_mu);
+        ev_metrics_get(workers[i].loop, &ms[i + 1], sizeof ms[i + 1]);
+        pthread_mutex_unlock(&workers[i].loop_mu);
+    }
+}
+
+static void metrics_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)w;
+    (void)revents;
+    struct ev_metrics *ms = calloc((size_t)nworkers + 1, sizeof *ms);
+    if (!ms)
+        return;
+    all_metrics(loop, ms);
+    metrics_print(stdout, "acceptor", &ms[0]);
+    for (int i = 0; i < nworkers; ++i) {
+        char name[32];
+        snprintf(name, sizeof name, "worker %d", i);
+        metrics_print(stdout, name, &ms[i + 1]);
+    }
+    free(ms);
+}
+
+static size_t render_metrics(char *buf, size_t size, void *arg)
+{
+    struct ev_loop *loop = arg;
+    size_t n = (size_t)nworkers + 1, len = 0;
+    struct ev_metrics *ms = calloc(n, sizeof *ms);
+    char(*names)[48] = calloc(n, sizeof *names);
+    const char **labels = calloc(n, sizeof *labels);
+    if (ms && names && labels) {
+        all_metrics(loop, ms);
+        for (size_t i = 0; i < n; ++i) {
+            if (i == 0)
+                snprintf(names[i], sizeof names[i], "loop=\"acceptor\"");
+            else
+                snprintf(names[i], sizeof names[i], "loop=\"worker-%zu\"", i - 1);
+            labels[i] = names[i];
+        }
+        len = ev_metrics_prometheus(buf, size, ms, labels, (int)n);
+    } else if (size) {
+        buf[0] = 0;
+    }
+    free(ms);
+    free(names);
+    free(labels);
+    return len;
+}
 
 static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -230,6 +311,9 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
     ev_io_stop(loop, &accept_w);
     ev_signal_stop(loop, &sigint_w);
     ev_signal_stop(loop, &sigterm_w);
+    ev_ref(loop);
+    ev_signal_stop(loop, &sigusr1_w);
+    metrics_http_stop(loop, &metrics_w); /* no more reads of the workers' loops from here on */
     for (int i = 0; i < nworkers; ++i) {
         pthread_mutex_lock(&workers[i].mu);
         workers[i].quit = 1;
@@ -269,17 +353,26 @@ static int listen_on(struct sockaddr_in *addr, int reuseport)
 
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s [-a address] [-p port] [-w workers] [-r] [-q]\n", prog);
+    fprintf(stderr,
+            "usage: %s [-a address] [-p port] [-w workers] [-r] [-q] [--metrics-port port]\n",
+            prog);
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
     const char *address = "127.0.0.1";
-    int port = 0, opt, reuseport = 0;
+    int port = 0, opt, reuseport = 0, metrics_port = -1;
     nworkers = 4;
-    while ((opt = getopt(argc, argv, "a:p:w:rq")) != -1) {
+    static const struct option longopts[] = {{"metrics-port", required_argument, NULL, 'M'},
+                                             {NULL, 0, NULL, 0}};
+    while ((opt = getopt_long(argc, argv, "a:p:w:rq", longopts, NULL)) != -1) {
         switch (opt) {
+        case 'M':
+            metrics_port = atoi(optarg);
+            if (metrics_port < 0 || metrics_port > 65535)
+                usage(argv[0]);
+            break;
         case 'a':
             address = optarg;
             break;
@@ -328,6 +421,10 @@ int main(int argc, char **argv)
     ev_signal_start(loop, &sigint_w);
     ev_signal_init(&sigterm_w, signal_cb, SIGTERM);
     ev_signal_start(loop, &sigterm_w);
+    ev_metrics_enable(loop, 1);
+    ev_signal_init(&sigusr1_w, metrics_cb, SIGUSR1);
+    ev_signal_start(loop, &sigusr1_w);
+    ev_unref(loop); /* the metrics signal alone does not keep the server running */
     workers = calloc((size_t)nworkers, sizeof *workers);
     if (!workers)
         return 1;
@@ -335,12 +432,15 @@ int main(int argc, char **argv)
         struct worker *wk = &workers[i];
         wk->id = i;
         pthread_mutex_init(&wk->mu, NULL);
+        pthread_mutex_init(&wk->loop_mu, NULL);
         wk->loop = ev_loop_new(0);
         if (!wk->loop) {
             fprintf(stderr, "mt_server: ev_loop_new failed\n");
             return 1;
         }
         ev_set_userdata(wk->loop, wk);
+        ev_metrics_enable(wk->loop, 1);
+        ev_set_loop_release_cb(wk->loop, loop_release, loop_acquire);
         ev_async_init(&wk->wake, wake_cb);
         ev_async_start(wk->loop, &wk->wake);
         ev_init(&wk->accept, worker_accept_cb);
@@ -365,12 +465,19 @@ int main(int argc, char **argv)
     }
     printf("listening on %s port %d with %d workers%s\n", address, ntohs(addr.sin_port), nworkers,
            reuseport ? " (SO_REUSEPORT)" : "");
+    if (metrics_port >= 0) {
+        int got = metrics_http_start(loop, &metrics_w, metrics_port, render_metrics, loop);
+        if (got < 0)
+            return 1;
+        printf("metrics on 127.0.0.1 port %d\n", got);
+    }
     fflush(stdout);
     ev_run(loop, 0);
 
     for (int i = 0; i < nworkers; ++i) {
         pthread_join(workers[i].thread, NULL);
         pthread_mutex_destroy(&workers[i].mu);
+        pthread_mutex_destroy(&workers[i].loop_mu);
     }
     free(workers);
     if (!reuseport)

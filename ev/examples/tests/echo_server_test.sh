@@ -25,6 +25,25 @@ for sig in TERM INT; do
     wait_line "$WORK/server_$sig.out" '^bye$' 5
 done
 
+# Metrics: SIGUSR1 prints the loop's, and --metrics-port serves them as Prometheus text.
+start server_metrics "$server" -p 0 -t 120 --metrics-port 0
+spid=$LAST_PID
+port=$(listening_port "$WORK/server_metrics.out") || finish
+mport=$(metrics_port "$WORK/server_metrics.out") || finish
+"$client" "$port" send:one send:two >"$WORK/c_metrics.out" || fail "metrics echo"
+wait_line "$WORK/server_metrics.out" 'connection 1 closed \(end of file\)'
+scrape "$mport" >"$WORK/scrape.txt" || fail "no answer on the metrics port"
+head -1 "$WORK/scrape.txt" | grep -q '^HTTP/1.0 200 OK' || fail "metrics: not 200"
+grep -q '^# TYPE ev_loop_idle_seconds_total counter' "$WORK/scrape.txt" || fail "metrics: no TYPE"
+io=$(metric_value "$WORK/scrape.txt" 'ev_loop_events_total{type="io"}')
+[[ -n $io && $io -ge 4 ]] || fail "metrics: io events '$io' (accept, 2 reads, end of file)"
+it=$(metric_value "$WORK/scrape.txt" 'ev_loop_iterations_total')
+[[ -n $it && $it -ge 1 ]] || fail "metrics: iterations '$it'"
+kill -USR1 "$spid"
+wait_line "$WORK/server_metrics.out" '^metrics loop: utilization [0-9.]+%'
+kill -TERM "$spid"
+expect_exit "$spid" 0
+
 # Idle timeout: the server closes a connection that stays silent for a second.
 start server_idle "$server" -p 0 -t 1
 spid=$LAST_PID

@@ -64,6 +64,28 @@ expect_exit() {
     return 0
 }
 
+# scrape PORT: an HTTP GET on 127.0.0.1:PORT (bash's /dev/tcp, no client needed); the response
+# goes to stdout.
+scrape() {
+    local fd
+    exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 1
+    printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&"$fd"
+    timeout 60 cat <&"$fd"
+    exec {fd}>&-
+}
+
+# metric_value FILE LINE-PREFIX: the value of the first sample line starting with LINE-PREFIX
+# (a metric name with its labels), or nothing.
+metric_value() {
+    awk -v p="$2" 'index($0, p " ") == 1 { print $2; exit }' "$1"
+}
+
+# metrics_port FILE: the port of the "metrics on 127.0.0.1 port N" line.
+metrics_port() {
+    wait_line "$1" 'metrics on 127\.0\.0\.1 port [0-9]+' || return 1
+    sed -n 's/^metrics on 127\.0\.0\.1 port \([0-9][0-9]*\).*/\1/p' "$1" | head -1
+}
+
 # listening_port FILE: the port of the "listening on ... port N" line.
 listening_port() {
     wait_line "$1" 'listening on .* port [0-9]+' || return 1

@@ -25,6 +25,23 @@ run_server() {
     fi
     [[ $(count_lines "$WORK/server_$m.out" '^worker [01]: connection') -eq 6 ]] ||
         fail "$m: 6 connections expected"
+    # Metrics of every loop (the workers' read under their locks): Prometheus text and SIGUSR1.
+    local mport io w
+    mport=$(metrics_port "$WORK/server_$m.out") || return
+    scrape "$mport" >"$WORK/scrape_$m.txt" || fail "$m: no answer on the metrics port"
+    head -1 "$WORK/scrape_$m.txt" | grep -q '^HTTP/1.0 200 OK' || fail "$m: metrics not 200"
+    for w in 0 1; do
+        grep -q "^ev_loop_utilization{loop=\"worker-$w\"} " "$WORK/scrape_$m.txt" ||
+            fail "$m: no utilization of worker $w"
+    done
+    io=$(($(metric_value "$WORK/scrape_$m.txt" 'ev_loop_events_total{loop="worker-0",type="io"}') + \
+        $(metric_value "$WORK/scrape_$m.txt" 'ev_loop_events_total{loop="worker-1",type="io"}')))
+    [[ $io -ge 12 ]] || fail "$m: $io io events in the workers, at least 2 per connection expected"
+    kill -USR1 "$spid"
+    for w in 0 1; do
+        wait_line "$WORK/server_$m.out" "^metrics worker $w: utilization [0-9.]+%"
+    done
+    wait_line "$WORK/server_$m.out" '^metrics acceptor: utilization'
     start "held_$m" "$client" "$port" send:held eof
     hpid=$LAST_PID
     wait_line "$WORK/held_$m.out" '^done send:held'
@@ -37,7 +54,7 @@ run_server() {
 }
 
 for mode in acceptor reuseport; do
-    flags=(-p 0 -w 2)
+    flags=(-p 0 -w 2 --metrics-port 0)
     [[ $mode == reuseport ]] && flags+=(-r)
     run_server "$mode"
 done
