@@ -352,7 +352,7 @@ struct loop_ref {
     metrics_view metrics() const noexcept
     {
         metrics_view m;
-        ev_metrics_get(EVPP_RAW_ static_cast< ::ev_metrics *>(&m), sizeof(::ev_metrics));
+        ev_metrics_get(EVPP_RAW_ static_cast<::ev_metrics *>(&m), sizeof(::ev_metrics));
         return m;
     }
 
