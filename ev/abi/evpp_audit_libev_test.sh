@@ -14,7 +14,7 @@ amalg_c=$(readlink -f "$1") evpp_h=$(readlink -f "$2") prog=$(readlink -f "$3")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/ours" "$work/libev"
-cp "$amalg_c" "$(dirname "$amalg_c")/ev.h" "$evpp_h" "$work/ours/"
+cp "$amalg_c" "$(dirname "$amalg_c")/ev.h" "$(dirname "$amalg_c")/ev_metrics.h" "$evpp_h" "$work/ours/"
 cp "$prog" "$work/libev/evpp_audit.cc" # a directory without ev.h/ev++.h: <ev++.h> is libev's
 fail=0
 ok() { echo "ok $*"; }
@@ -62,7 +62,7 @@ else
 fi
 
 # ev++.h finds the ev.h next to it first (as libev's does), not the system's (libev's) ev.h.
-mkdir inc && cp ev.h ev++.h inc/
+mkdir inc && cp ev.h ev_metrics.h ev++.h inc/
 cat >beside.cc <<'CC'
 #include "inc/ev++.h"
 #ifndef EV_IS_CLEANROOM_EV
