@@ -105,7 +105,8 @@ build_check() {
     fi
     local files f bad=0
     files=$("${BAZEL[@]}" cquery --config="$config" --output=starlark \
-        --starlark:expr='"\n".join([f.path for f in target.files.to_list()])' "$@" 2>/dev/null </dev/null)
+        --starlark:expr='"\n".join([f.path for f in target.files.to_list()])' \
+        "set($*)" 2>/dev/null </dev/null)
     local execroot
     execroot=$("${BAZEL[@]}" info --config="$config" execution_root 2>/dev/null </dev/null)
     for f in $files; do
@@ -121,9 +122,14 @@ build_check() {
             bad=1
         fi
     done
+    if [[ -z $files ]]; then
+        echo "ci[xplat/$name]: no outputs found to check" >&2
+        bad=1
+    fi
     if ((bad)); then
         failed=$((failed + 1))
     else
+        echo "ci[xplat/$name]: every output is $want" >&2
         passed=$((passed + 1))
     fi
 }
