@@ -11,6 +11,7 @@ fails at analysis time with a message naming the platform and the way to registe
 instead of Bazel's generic "No matching toolchains found".
 """
 
+load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
 load(
     "@bazel_tools//tools/cpp:cc_toolchain_config_lib.bzl",
     "artifact_name_pattern",
@@ -20,7 +21,6 @@ load(
     "tool_path",
     "with_feature_set",
 )
-load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
 
 _COMPILE_ACTIONS = [
     ACTION_NAMES.assemble,
@@ -77,11 +77,11 @@ def _gcc_impl(ctx):
             enabled = True,
             flag_sets = [
                 _flags(_COMPILE_ACTIONS, [
-                    "-U_FORTIFY_SOURCE",
-                    "-Wall",
-                    "-fno-omit-frame-pointer",
-                ] + (["-fstack-protector"] if ctx.attr.stack_protector else []) +
-                       ctx.attr.compile_flags),
+                                             "-U_FORTIFY_SOURCE",
+                                             "-Wall",
+                                             "-fno-omit-frame-pointer",
+                                         ] + (["-fstack-protector"] if ctx.attr.stack_protector else []) +
+                                         ctx.attr.compile_flags),
                 _flags(_COMPILE_ACTIONS, ["-g"], ["dbg"]),
                 _flags(_COMPILE_ACTIONS, [
                     "-g0",

@@ -47,6 +47,7 @@ def ev_missing_toolchain(name, constraints, pretty_name):
       constraints: the constraint values that identify the platform's OS.
       pretty_name: the platform's name in the message.
     """
+
     # "manual": `bazel build //...` must not analyze them (their analysis is the error).
     ev_cc_toolchain(name = name, target_compatible_with = constraints, tags = ["manual"])
     missing_toolchain_config(

@@ -6,7 +6,7 @@ The transition also drops --copt and --linkopt: they carry the sanitizer flags o
 --config=asan/ubsan/tsan, which MinGW-w64 has no runtime for.
 """
 
-def _to_windows_impl(settings, attr):
+def _to_windows_impl(_settings, _attr):
     return {
         "//command_line_option:platforms": "//platforms:windows",
         "//command_line_option:copt": [],
