@@ -14,7 +14,10 @@
 #define OFF(type, member, off) static_assert(offsetof(type, member) == (off), #type "." #member)
 #define SIZE(type, n) static_assert(sizeof(type) == (n), "sizeof " #type)
 
-// Section 1: the common head and every watcher.
+// Section 1: the common head and every watcher, as laid out on x86-64 Linux. Other targets
+// (--config=aarch64, --config=i386) compare every layout with Debian's libev 4.33 header
+// compiled by their own compiler instead: //ev/tests/layout.
+#if defined(__x86_64__) && defined(__linux__)
 SIZE(ev_watcher, 32);
 OFF(ev_watcher, active, 0);
 OFF(ev_watcher, pending, 4);
@@ -72,8 +75,9 @@ OFF(ev_embed, cleanup, 328);
 SIZE(ev_async, 40);
 OFF(ev_async, sent, 32);
 SIZE(union ev_any_watcher, 400);
-SIZE(ev_tstamp, 8);
 SIZE(ev_statdata, 144);
+#endif
+SIZE(ev_tstamp, 8);
 static_assert(sizeof(((ev_async *)0)->sent) == 4, "sent is an int-sized sig_atomic_t");
 
 // Section 2: constants.

@@ -137,7 +137,8 @@ TEST_P(PeriodicTest, ManyPeriodicsFireInDeadlineOrder)
 {
     constexpr int N = 200;
     std::vector<ev_periodic> ps(N);
-    std::vector<int> order;
+    // Deadlines in milliseconds since the epoch: beyond a 32-bit long (lround) on i386.
+    std::vector<long long> order;
     double base = ev_now(loop) - 10.;
     for (int i = 0; i < N; ++i) {
         // shuffled deadlines, all in the past: they fire in one iteration
@@ -145,8 +146,8 @@ TEST_P(PeriodicTest, ManyPeriodicsFireInDeadlineOrder)
         ev_periodic_init(
             &ps[i],
             [](struct ev_loop *, ev_periodic *w, int) {
-                static_cast<std::vector<int> *>(w->data)->push_back(
-                    (int)std::lround((w->offset + 10.) * 1000.));
+                static_cast<std::vector<long long> *>(w->data)->push_back(
+                    std::llround((w->offset + 10.) * 1000.));
             },
             base + k * 0.001, 0., nullptr);
         ps[i].offset = base + k * 0.001;

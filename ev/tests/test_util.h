@@ -11,6 +11,7 @@
 #include <ev.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,15 @@
 #endif
 
 namespace evtest {
+
+/* The emulator that runs this test program ("qemu-user" under --config=aarch64, whose run_under
+ * wrapper sets EV_TEST_EMULATOR), or nullptr when it runs on its own CPU. Tests of what an
+ * emulator does not provide skip with a reason naming it. */
+inline const char *Emulator()
+{
+    const char *e = std::getenv("EV_TEST_EMULATOR");
+    return e && *e ? e : nullptr;
+}
 
 inline std::vector<unsigned> Backends()
 {
