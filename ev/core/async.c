@@ -168,6 +168,7 @@ void ev__wake(struct ev_loop *loop, int *flag)
         return; /* a wake-up is already on its way */
     STORE(flag, 1);
     STORE(&loop->wake_skipped, 1);
+    EV__STORE_LOAD_FENCE();
     if (LOAD(&loop->wake_wanted)) {
         int saved = errno;
         if (loop->wake_rfd == loop->wake_wfd) {

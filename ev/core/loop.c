@@ -483,6 +483,7 @@ int ev_run(EV_P_ int flags)
                             !((unsigned)loop->idle_all | loop->pending_mask) && loop->activecnt > 0;
             if (may_block) {
                 STORE(&loop->wake_wanted, 1);
+                EV__STORE_LOAD_FENCE();
                 if (!LOAD(&loop->wake_skipped)) {
                     timeout = block_time(loop);
                     if (EV__UNLIKELY(loop->hooks & EV__H_COLLECT))
