@@ -80,7 +80,11 @@ def ev_backend_defines():
     return select({key: row.defines for key, row in BACKENDS.items()})
 
 def ev_all_backend_srcs():
-    """Every backend source named in the table (e.g. for the amalgamation or a lint target)."""
+    """Every backend source named in the table (e.g. for the amalgamation or a lint target).
+
+    Returns:
+      The list of source paths (relative to ev/), each once, in table order.
+    """
     out = []
     for row in BACKENDS.values():
         for src in row.srcs:

@@ -25,7 +25,7 @@ ev_backend_config = rule(
     },
 )
 
-def _to_platform_impl(settings, attr):
+def _to_platform_impl(_settings, attr):
     return {"//command_line_option:platforms": str(attr.platform)}
 
 _to_platform = transition(
