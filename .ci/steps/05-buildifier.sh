@@ -24,7 +24,7 @@ fi
 warnings=-native-cc-binary,-native-cc-import,-native-cc-library,-native-cc-objc-import
 warnings+=,-native-cc-objc-library,-native-cc-proto,-native-cc-shared-library,-native-cc-test
 warnings+=,-native-cc-toolchain,-native-cc-toolchain-suite,-native-sh-binary,-native-sh-library
-warnings+=,-native-sh-test
+warnings+=,-native-sh-test,-native-cc-common,-native-cc-info
 tools/buildifier --mode=check --lint=warn --warnings="$warnings" "${files[@]}" 2>&1 |
     grep -v '# reformat$' | sed 's/^/buildifier: lint: /' >&2 || true
 
