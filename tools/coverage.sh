@@ -95,6 +95,8 @@ done
 {
     step cc-event.log gcc -c ev/compat/event.c -o "$out/obj/extra/event.o" $EXTRA_CFLAGS \
         --coverage -fprofile-update=atomic -g
+    step cc-event_log.log gcc -c ev/compat/event_log.c -o "$out/obj/extra/event_log.o" $EXTRA_CFLAGS \
+        --coverage -fprofile-update=atomic -g
     step cc-event_echo.log gcc -c ev/examples/event_echo.c -o "$out/obj/extra/event_echo.o" \
         $EXTRA_CFLAGS -DEVENT_EXAMPLE_NO_MAIN
     step cc-event_bench.log gcc -c ev/examples/event_bench.c -o "$out/obj/extra/event_bench.o" \
@@ -132,7 +134,8 @@ for src in ev/tests/*_test.cc ev/tests/stress/*_test.cc ev/tests/more/*_test.cc;
     [[ $dir == tests ]] || name="${dir}_$name"
     extra=()
     case $(basename "$src") in
-        event_*) extra=("$out/obj/extra/event.o" "$out/obj/extra/event_echo.o" "$out/obj/extra/event_bench.o") ;;
+        event_*) extra=("$out/obj/extra/event.o" "$out/obj/extra/event_log.o" "$out/obj/extra/event_echo.o"
+            "$out/obj/extra/event_bench.o") ;;
     esac
     [[ $(basename "$src") == evpp_echo_test.cc ]] && extra+=("$out/obj/extra/echo_server.o")
     # shellcheck disable=SC2086
