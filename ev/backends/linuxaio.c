@@ -14,7 +14,8 @@
  * Files AIO refuses to poll (io_submit says EINVAL) go to an epoll set, as in
  * libev 4.33; that set's own fd is polled through AIO and drained when ready.
  * The context is made large enough for every poll in flight and made again,
- * twice as large, before it could overflow (or when io_submit says EAGAIN).
+ * larger, before it could overflow (or when io_submit says EAGAIN); when the
+ * system's AIO limit refuses a context, every fd goes to the epoll set.
  * loop->backend_fd is the epoll fd (as in libev); it does not become readable
  * for AIO completions, so the backend is not embeddable.
  */
@@ -47,9 +48,10 @@ enum { IN_EPOLL = 1 }; /* aio_state.ep[fd]: fd is in the epoll fall-back set */
 
 struct aio_state {
     aio_context_t ctx;
-    int nr;       /* polls the context was made for */
-    int inflight; /* submitted polls whose completion was not read yet */
-    int ring_ok;  /* the ring may be read in user space */
+    int nr;         /* polls the context was made for */
+    int inflight;   /* submitted polls whose completion was not read yet */
+    int ring_ok;    /* the ring may be read in user space */
+    int epoll_only; /* no AIO context could be had: every fd is in the epoll set */
     unsigned forks;
 
     /* One iocb per fd, allocated once each, so that io_cancel finds the
@@ -324,10 +326,29 @@ static int rebuild(struct ev_loop *loop, int nr, int fresh_epoll)
         loop->backend_fd = epfd;
     }
     s->forks = ev__fork_count();
-    int err = ctx_open(s, nr);
-    if (err < 0)
-        return err;
     s->qcnt = 0;
+    if (ctx_open(s, nr) < 0) {
+        /* The system's AIO limit (fs.aio-max-nr) is reached: go on with
+         * epoll alone, as libev does. */
+        s->ctx = 0;
+        s->ring_ok = 0;
+        s->epoll_only = 1;
+        for (int fd = 0; fd < loop->fd_cap; ++fd) {
+            struct ev__fd *f = &loop->fds[fd];
+            f->kmask = 0;
+            ++f->gen;
+            if (fd < s->ep_cap && (s->ep[fd] & IN_EPOLL) && fresh_epoll) {
+                s->ep[fd] = 0;
+                --s->ep_count;
+            }
+            if (f->wanted && !(fd < s->ep_cap && (s->ep[fd] & IN_EPOLL)))
+                epoll_take(loop, fd, f->wanted);
+        }
+        s->qcnt = 0;
+        s->ep_armed = 0;
+        return 0;
+    }
+    s->epoll_only = 0;
     s->ep_armed = 0;
     for (int i = 0; i < s->iocb_cap; ++i)
         if (s->iocb[i])
@@ -387,6 +408,11 @@ static void aio_modify(struct ev_loop *loop, int fd, int oev, int nev)
         }
         epoll_drop(loop, fd); /* unwanted, or maybe another file: AIO first again */
     }
+    if (EV__UNLIKELY(s->epoll_only)) {
+        if (want)
+            epoll_take(loop, fd, want);
+        return;
+    }
 #if EV_USE_SIGNALFD
     if (EV__UNLIKELY(fd == loop->sigfd) && want) {
         /* The kernel looks at a signalfd's readiness for the task that asks;
@@ -416,15 +442,19 @@ static void aio_modify(struct ev_loop *loop, int fd, int oev, int nev)
 static int submit(struct ev_loop *loop)
 {
     struct aio_state *s = (struct aio_state *)loop->bstate;
+    if (EV__UNLIKELY(s->epoll_only))
+        s->qcnt = 0;
     if (!s->qcnt)
         return 0;
     if (EV__UNLIKELY(s->inflight + s->qcnt > s->nr)) {
         /* make room before the kernel could refuse */
-        int nr = s->nr;
-        while (nr < s->inflight + s->qcnt)
+        int need = s->inflight + s->qcnt, nr = s->nr;
+        while (nr < need + need / 8)
             nr *= 2;
-        if (rebuild(loop, nr * 2, 0) < 0)
-            ev__syserr("(libev) linuxaio io_setup");
+        if (rebuild(loop, nr, 0) < 0)
+            ev__syserr("(libev) linuxaio epoll_create1");
+        if (s->epoll_only)
+            return 1;
     }
     if (s->sub_cap < s->qcnt)
         s->sub = (struct iocb **)ev__grow(s->sub, &s->sub_cap, s->qcnt, sizeof *s->sub);
@@ -453,7 +483,7 @@ static int submit(struct ev_loop *loop)
         if (err == EAGAIN) {
             /* the context is full after all: a larger one, and again */
             if (rebuild(loop, s->nr * 2, 0) < 0)
-                ev__syserr("(libev) linuxaio io_setup");
+                ev__syserr("(libev) linuxaio epoll_create1");
             return 1;
         }
         ++done; /* this iocb failed alone; the rest go on */
@@ -474,11 +504,14 @@ static int submit(struct ev_loop *loop)
     return 0;
 }
 
-static void drain_epoll(struct ev_loop *loop)
+/* Reports what the epoll set has; waits up to ms for it (0: not at all). */
+static void drain_epoll(struct ev_loop *loop, int ms)
 {
     struct aio_state *s = (struct aio_state *)loop->bstate;
-    for (;;) {
-        int n = epoll_wait(loop->backend_fd, s->events, s->ecap, 0);
+    for (;; ms = 0) {
+        int n = epoll_wait(loop->backend_fd, s->events, s->ecap, ms);
+        if (n < 0 && errno != EINTR)
+            ev__syserr("(libev) linuxaio epoll_wait");
         if (n <= 0)
             break;
         for (int i = 0; i < n; ++i) {
@@ -506,7 +539,7 @@ static void handle_event(struct ev_loop *loop, const struct io_event *e, int rec
     if (e->data == UD_EPOLL) {
         s->ep_armed = 0;
         if (s->ep_count) {
-            drain_epoll(loop);
+            drain_epoll(loop, 0);
             queue_epoll_poll(s, loop->backend_fd);
         }
         return;
@@ -563,10 +596,19 @@ static void aio_poll(struct ev_loop *loop, ev_tstamp timeout)
 {
     struct aio_state *s = (struct aio_state *)loop->bstate;
     aio_check_fork(loop);
+    if (EV__UNLIKELY(s->epoll_only)) {
+        drain_epoll(loop, ev__timeout_ms(timeout));
+        return;
+    }
     if (s->ring_ok)
         reap_ring(loop, 1); /* posted since the last poll: maybe stale by now */
-    if (submit(loop))
+    if (submit(loop)) {
         timeout = 0.; /* a new context: arm everything next round */
+        if (s->epoll_only) {
+            drain_epoll(loop, 0);
+            return;
+        }
+    }
     if (s->ring_ok && reap_ring(loop, 0))
         return; /* polls completed at once: no need to wait */
     struct io_event ev[64];
