@@ -10,8 +10,9 @@
  * "ready": it is reported and the poll re-armed, which keeps libev's
  * level-triggered semantics (an armed poll on a ready fd completes at once).
  * Completions posted while callbacks ran may be stale by the next poll (a
- * forked child may have read the data): they only re-arm, and the new poll
- * reports the fd if it is still ready.
+ * forked child may have read the data): their fds are looked at with one
+ * poll(2) after the (then non-blocking) wait, reported if still ready, and
+ * armed again for the next round.
  * Wider events on the same file update the armed poll in place
  * (IORING_POLL_UPDATE_EVENTS); the poll is removed only when nobody wants the
  * fd (it pins the file open) or the fd may name another file (EV__IOFDSET).
@@ -104,6 +105,11 @@ struct uring_state {
     struct io_uring_sqe *q;
     int qcnt, qcap;
     unsigned char skip_flag; /* IOSQE_CQE_SKIP_SUCCESS, if the kernel has it */
+
+    /* fds whose completion was posted while we were not waiting: looked at
+     * again with one poll(2) after the wait (see verify). */
+    struct pollfd *vf;
+    int vcnt, vcap;
 };
 
 static int sys_setup(unsigned entries, struct io_uring_params *p)
@@ -323,6 +329,7 @@ static void uring_destroy(struct ev_loop *loop)
     if (s) {
         ring_unmap(s);
         ev__free(s->q);
+        ev__free(s->vf);
         ev__free(s);
     }
     if (loop->backend_fd >= 0)
@@ -384,10 +391,19 @@ static unsigned fill_ring(struct uring_state *s, int *qpos)
     return tail - head;
 }
 
+static void verify_add(struct uring_state *s, int fd, int want)
+{
+    if (s->vcnt == s->vcap)
+        s->vf = (struct pollfd *)ev__grow(s->vf, &s->vcap, s->vcnt + 1, sizeof *s->vf);
+    struct pollfd *p = &s->vf[s->vcnt++];
+    p->fd = fd;
+    p->events = (short)((want & EV_READ ? POLLIN : 0) | (want & EV_WRITE ? POLLOUT : 0));
+    p->revents = 0;
+}
+
 /* recheck: the completion was posted while we were not waiting (running
  * callbacks, or blocked elsewhere), so the readiness it reports may be gone,
- * e.g. read by another process: only re-arm, and the new poll, completing at
- * once in the coming submission if fd is still ready, reports it fresh. */
+ * e.g. read by another process: the fd is looked at again after the wait. */
 static void handle_cqe(struct ev_loop *loop, const struct io_uring_cqe *c, int recheck)
 {
     if (c->user_data == UD_IGNORE)
@@ -411,7 +427,7 @@ static void handle_cqe(struct ev_loop *loop, const struct io_uring_cqe *c, int r
     }
     if (recheck) {
         if (f->wanted)
-            queue_poll_add(loop, fd, f->wanted);
+            verify_add((struct uring_state *)loop->bstate, fd, f->wanted);
         return;
     }
     int got = (res & (POLLIN | POLLERR | POLLHUP) ? EV_READ : 0) |
@@ -440,6 +456,33 @@ static int reap(struct ev_loop *loop, int recheck)
             tail = __atomic_load_n(s->cq_tail, __ATOMIC_ACQUIRE);
     }
     return n;
+}
+
+/* The fds of completions posted while we were not waiting, looked at with
+ * one poll(2): reported if still ready, and armed again for the next round
+ * (arming them at once would let a ready fd complete again in this
+ * submission, and cost a second poll for one event). */
+static void verify(struct ev_loop *loop)
+{
+    struct uring_state *s = (struct uring_state *)loop->bstate;
+    int n = s->vcnt;
+    s->vcnt = 0;
+    int r = poll(s->vf, (nfds_t)n, 0);
+    for (int i = 0; i < n; ++i) {
+        int fd = s->vf[i].fd;
+        if (fd >= loop->fd_cap)
+            continue;
+        struct ev__fd *f = &loop->fds[fd];
+        int want = f->wanted;
+        if (!f->kmask && want)
+            queue_poll_add(loop, fd, want);
+        short re = s->vf[i].revents;
+        if (r > 0 && re && !(re & POLLNVAL)) {
+            int got = (re & (POLLIN | POLLERR | POLLHUP) ? EV_READ : 0) |
+                      (re & (POLLOUT | POLLERR | POLLHUP) ? EV_WRITE : 0);
+            ev__fd_event(loop, fd, got & want);
+        }
+    }
 }
 
 static int enter_failed(void)
@@ -497,12 +540,14 @@ static void uring_flush(struct ev_loop *loop)
         enter_failed();
 }
 
-static void uring_poll(struct ev_loop *loop, ev_tstamp timeout)
+static void uring_wait(struct ev_loop *loop, ev_tstamp timeout)
 {
     struct uring_state *s = (struct uring_state *)loop->bstate;
     uring_check_fork(loop);
     if (*s->cq_head != __atomic_load_n(s->cq_tail, __ATOMIC_ACQUIRE))
         reap(loop, 1); /* posted since the last poll: maybe stale by now */
+    if (s->vcnt)
+        timeout = 0.; /* those fds may be ready: no waiting */
     int pending = flush_queue(loop);
     if (pending < 0)
         return;
@@ -541,6 +586,14 @@ static void uring_poll(struct ev_loop *loop, ev_tstamp timeout)
         if (!reap(loop, 0))
             break;
     }
+}
+
+static void uring_poll(struct ev_loop *loop, ev_tstamp timeout)
+{
+    struct uring_state *s = (struct uring_state *)loop->bstate;
+    uring_wait(loop, timeout);
+    if (s->vcnt)
+        verify(loop);
 }
 
 const struct ev__backend ev__backend_iouring = {
