@@ -23,12 +23,14 @@ _LINUX_ROW = struct(
     srcs = [
         "backends/epoll.c",
         "backends/iouring.c",
+        "backends/linuxaio.c",
         "backends/poll.c",
         "backends/select.c",
     ],
     defines = [
         "EV_USE_EPOLL=1",
         "EV_USE_IOURING=1",
+        "EV_USE_LINUXAIO=1",
         "EV_USE_POLL=1",
         "EV_USE_SELECT=1",
         "EV_USE_EVENTFD=1",

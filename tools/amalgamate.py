@@ -16,6 +16,7 @@ INTERNAL = {"ev_internal.h", "ev_metrics.h", "backend.h", "heap.h"}
 BACKEND_SWITCH = {
     "epoll.c": "EV_USE_EPOLL",
     "iouring.c": "EV_USE_IOURING",
+    "linuxaio.c": "EV_USE_LINUXAIO",
     "poll.c": "EV_USE_POLL",
     "select.c": "EV_USE_SELECT && !EV_SELECT_IS_WINSOCKET",
     "select_win32.c": "EV_USE_SELECT && EV_SELECT_IS_WINSOCKET",

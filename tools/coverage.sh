@@ -33,7 +33,7 @@ for tool in gcc g++ lcov genhtml gcov timeout; do
     fi
 done
 
-LINUX_DEFS="-DEV_USE_EPOLL=1 -DEV_USE_IOURING=1 -DEV_USE_POLL=1 -DEV_USE_SELECT=1 \
+LINUX_DEFS="-DEV_USE_EPOLL=1 -DEV_USE_IOURING=1 -DEV_USE_LINUXAIO=1 -DEV_USE_POLL=1 -DEV_USE_SELECT=1 \
 -DEV_USE_EVENTFD=1 -DEV_USE_SIGNALFD=1 -DEV_USE_TIMERFD=1 -DEV_USE_INOTIFY=1"
 EMU_DEFS="$LINUX_DEFS -DEV_USE_KQUEUE=1 -DEV_USE_PORT=1 -DEV_KQUEUE_EMU=1 -DEV_PORT_EMU=1 -Iev/tests/emu"
 LIB_CFLAGS="-std=gnu11 -DEV_STANDALONE=1 -D_GNU_SOURCE -fno-strict-aliasing -Iev/core -Iev/backends \
@@ -79,9 +79,9 @@ for f in ev/core/*.c; do
     [[ $f == ev/core/win32.c ]] || core_srcs+=("$f")
 done
 lib_srcs=("${core_srcs[@]}" ev/backends/registry.c ev/backends/epoll.c ev/backends/iouring.c
-    ev/backends/poll.c ev/backends/select.c)
+    ev/backends/linuxaio.c ev/backends/poll.c ev/backends/select.c)
 emu_srcs=("${core_srcs[@]}" ev/backends/registry.c ev/backends/epoll.c ev/backends/iouring.c
-    ev/backends/poll.c ev/backends/select.c ev/backends/kqueue.c ev/backends/port.c
+    ev/backends/linuxaio.c ev/backends/poll.c ev/backends/select.c ev/backends/kqueue.c ev/backends/port.c
     ev/tests/emu/kqueue_emu.c ev/tests/emu/port_emu.c)
 for s in "${lib_srcs[@]}"; do
     # shellcheck disable=SC2086

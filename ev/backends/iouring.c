@@ -7,8 +7,24 @@
  * removed, so a completion counts only if its generation is the current one
  * and kmask is set: completions of removed polls, and of polls on a file that
  * an fd number named before close-and-reuse, are dropped. A completion means
- * "ready now": it is reported and the poll re-armed, which keeps libev's
+ * "ready": it is reported and the poll re-armed, which keeps libev's
  * level-triggered semantics (an armed poll on a ready fd completes at once).
+ * Completions posted while callbacks ran may be stale by the next poll (a
+ * forked child may have read the data): their fds are looked at with one
+ * poll(2) after the (then non-blocking) wait, reported if still ready, and
+ * armed again for the next round.
+ * Wider events on the same file update the armed poll in place
+ * (IORING_POLL_UPDATE_EVENTS); the poll is removed only when nobody wants the
+ * fd (it pins the file open) or the fd may name another file (EV__IOFDSET).
+ * Updates and removals post no completion when they succeed
+ * (IOSQE_CQE_SKIP_SUCCESS).
+ * Why one-shot and not multishot polls: a multishot poll posts one
+ * completion per wake-up of the file, not per iteration while it is ready;
+ * keeping libev's semantics then takes an update of every reported poll
+ * before the next wait, and an update or removal searches the kernel's table
+ * of armed polls (at most 256 buckets): measured, that costs more than the
+ * re-armed one-shot poll, whose completion needs no search (README,
+ * benchmark section).
  * SQEs are queued in a local array by modify() and re-arming, and submitted
  * by poll() in the same io_uring_enter that waits (IORING_ENTER_EXT_ARG with a
  * timespec). A kernel without io_uring, without EXT_ARG/NODROP, or refusing it
@@ -29,7 +45,10 @@
 #include <unistd.h>
 
 #define RING_SQ_ENTRIES 256u
-#define RING_CQ_ENTRIES 4096u
+/* 8192 completions: every armed poll posts at most one, and the kernel's
+ * table of armed polls gets its largest size (256 buckets, from the CQ size),
+ * which a removal or update searches. */
+#define RING_CQ_ENTRIES 8192u
 /* user_data of requests whose completion we do not care about (removals):
  * the low half is never a valid fd. */
 #define UD_IGNORE ((uint64_t)0xffffffffu)
@@ -49,6 +68,15 @@
 #endif
 #ifndef IORING_SQ_CQ_OVERFLOW
 #define IORING_SQ_CQ_OVERFLOW (1u << 1)
+#endif
+#ifndef IORING_FEAT_CQE_SKIP
+#define IORING_FEAT_CQE_SKIP (1u << 11)
+#endif
+#ifndef IOSQE_CQE_SKIP_SUCCESS
+#define IOSQE_CQE_SKIP_SUCCESS (1u << 6)
+#endif
+#ifndef IORING_POLL_UPDATE_EVENTS
+#define IORING_POLL_UPDATE_EVENTS (1u << 1)
 #endif
 
 struct ring_getevents_arg { /* struct io_uring_getevents_arg, kernel ABI */
@@ -76,6 +104,12 @@ struct uring_state {
     /* SQEs not yet copied into the ring (queued by modify and re-arming). */
     struct io_uring_sqe *q;
     int qcnt, qcap;
+    unsigned char skip_flag; /* IOSQE_CQE_SKIP_SUCCESS, if the kernel has it */
+
+    /* fds whose completion was posted while we were not waiting: looked at
+     * again with one poll(2) after the wait (see verify). */
+    struct pollfd *vf;
+    int vcnt, vcap;
 };
 
 static int sys_setup(unsigned entries, struct io_uring_params *p)
@@ -119,6 +153,7 @@ static int ring_open(struct uring_state *s)
     if (fd < 0)
         return -errno;
     s->submit_all = (p.flags & IORING_SETUP_SUBMIT_ALL) != 0;
+    s->skip_flag = p.features & IORING_FEAT_CQE_SKIP ? IOSQE_CQE_SKIP_SUCCESS : 0;
     s->forks = ev__fork_count();
     /* NODROP keeps completions when the CQ ring is full; EXT_ARG lets the
      * wait carry a timeout. Kernels before 5.11 lack them: use epoll. */
@@ -213,26 +248,60 @@ static inline uint64_t user_data(int fd, uint32_t gen)
     return (uint64_t)(uint32_t)fd | ((uint64_t)gen << 32);
 }
 
-static void queue_poll_add(struct ev_loop *loop, int fd, int want)
+static inline uint32_t poll_mask(int want)
 {
-    struct ev__fd *f = &loop->fds[fd];
-    struct io_uring_sqe *e = queue_sqe((struct uring_state *)loop->bstate);
     uint32_t mask = (want & EV_READ ? POLLIN : 0u) | (want & EV_WRITE ? POLLOUT : 0u);
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     mask = (mask << 16) | (mask >> 16); /* the kernel swaps the halves back */
 #endif
+    return mask;
+}
+
+static void queue_poll_add(struct ev_loop *loop, int fd, int want)
+{
+    struct ev__fd *f = &loop->fds[fd];
+    struct io_uring_sqe *e = queue_sqe((struct uring_state *)loop->bstate);
     e->opcode = IORING_OP_POLL_ADD;
     e->fd = fd;
-    e->poll32_events = mask;
+    e->poll32_events = poll_mask(want);
     e->user_data = user_data(fd, ++f->gen);
+    f->kmask = (unsigned char)want;
+}
+
+/* The armed poll of fd (the same file) to want, in place: one request, and
+ * its completion is skipped when it succeeds. If the poll completed already,
+ * the update fails quietly and the completion re-arms with the new events. */
+static void queue_poll_update(struct ev_loop *loop, int fd, int want)
+{
+    struct uring_state *s = (struct uring_state *)loop->bstate;
+    struct ev__fd *f = &loop->fds[fd];
+    uint64_t ud = user_data(fd, f->gen);
+    /* A poll still in our queue (re-armed after a completion, say) is
+     * changed there: an update would find it completed already. */
+    for (int i = s->qcnt; i-- > 0;)
+        if (s->q[i].user_data == ud && s->q[i].opcode == IORING_OP_POLL_ADD) {
+            s->q[i].poll32_events = poll_mask(want);
+            f->kmask = (unsigned char)want;
+            return;
+        }
+    struct io_uring_sqe *e = queue_sqe(s);
+    e->opcode = IORING_OP_POLL_REMOVE;
+    e->flags = s->skip_flag;
+    e->fd = -1;
+    e->addr = user_data(fd, f->gen);
+    e->len = IORING_POLL_UPDATE_EVENTS;
+    e->poll32_events = poll_mask(want);
+    e->user_data = UD_IGNORE;
     f->kmask = (unsigned char)want;
 }
 
 static void queue_poll_remove(struct ev_loop *loop, int fd)
 {
+    struct uring_state *s = (struct uring_state *)loop->bstate;
     struct ev__fd *f = &loop->fds[fd];
-    struct io_uring_sqe *e = queue_sqe((struct uring_state *)loop->bstate);
+    struct io_uring_sqe *e = queue_sqe(s);
     e->opcode = IORING_OP_POLL_REMOVE;
+    e->flags = s->skip_flag;
     e->fd = -1;
     e->addr = user_data(fd, f->gen);
     e->user_data = UD_IGNORE;
@@ -260,6 +329,7 @@ static void uring_destroy(struct ev_loop *loop)
     if (s) {
         ring_unmap(s);
         ev__free(s->q);
+        ev__free(s->vf);
         ev__free(s);
     }
     if (loop->backend_fd >= 0)
@@ -297,8 +367,11 @@ static void uring_modify(struct ev_loop *loop, int fd, int oev, int nev)
         /* An armed poll covering what we want may stay: its completion is
          * filtered by fds[fd].wanted and the re-arm narrows it. A poll nobody
          * wants is removed now, because it pins the file open. */
-        if (want && !(want & ~f->kmask) && !(nev & EV__IOFDSET))
+        if (want && !(nev & EV__IOFDSET)) {
+            if (want & ~f->kmask)
+                queue_poll_update(loop, fd, want); /* wider, on the same file */
             return;
+        }
         queue_poll_remove(loop, fd);
     }
     if (want)
@@ -321,10 +394,19 @@ static unsigned fill_ring(struct uring_state *s, int *qpos)
     return tail - head;
 }
 
+static void verify_add(struct uring_state *s, int fd, int want)
+{
+    if (s->vcnt == s->vcap)
+        s->vf = (struct pollfd *)ev__grow(s->vf, &s->vcap, s->vcnt + 1, sizeof *s->vf);
+    struct pollfd *p = &s->vf[s->vcnt++];
+    p->fd = fd;
+    p->events = (short)((want & EV_READ ? POLLIN : 0) | (want & EV_WRITE ? POLLOUT : 0));
+    p->revents = 0;
+}
+
 /* recheck: the completion was posted while we were not waiting (running
  * callbacks, or blocked elsewhere), so the readiness it reports may be gone,
- * e.g. read by another process: only re-arm, and the new poll, completing at
- * once in the coming submission if fd is still ready, reports it fresh. */
+ * e.g. read by another process: the fd is looked at again after the wait. */
 static void handle_cqe(struct ev_loop *loop, const struct io_uring_cqe *c, int recheck)
 {
     if (c->user_data == UD_IGNORE)
@@ -348,7 +430,7 @@ static void handle_cqe(struct ev_loop *loop, const struct io_uring_cqe *c, int r
     }
     if (recheck) {
         if (f->wanted)
-            queue_poll_add(loop, fd, f->wanted);
+            verify_add((struct uring_state *)loop->bstate, fd, f->wanted);
         return;
     }
     int got = (res & (POLLIN | POLLERR | POLLHUP) ? EV_READ : 0) |
@@ -377,6 +459,33 @@ static int reap(struct ev_loop *loop, int recheck)
             tail = __atomic_load_n(s->cq_tail, __ATOMIC_ACQUIRE);
     }
     return n;
+}
+
+/* The fds of completions posted while we were not waiting, looked at with
+ * one poll(2): reported if still ready, and armed again for the next round
+ * (arming them at once would let a ready fd complete again in this
+ * submission, and cost a second poll for one event). */
+static void verify(struct ev_loop *loop)
+{
+    struct uring_state *s = (struct uring_state *)loop->bstate;
+    int n = s->vcnt;
+    s->vcnt = 0;
+    int r = poll(s->vf, (nfds_t)n, 0);
+    for (int i = 0; i < n; ++i) {
+        int fd = s->vf[i].fd;
+        if (fd >= loop->fd_cap)
+            continue;
+        struct ev__fd *f = &loop->fds[fd];
+        int want = f->wanted;
+        if (!f->kmask && want)
+            queue_poll_add(loop, fd, want);
+        short re = s->vf[i].revents;
+        if (r > 0 && re && !(re & POLLNVAL)) {
+            int got = (re & (POLLIN | POLLERR | POLLHUP) ? EV_READ : 0) |
+                      (re & (POLLOUT | POLLERR | POLLHUP) ? EV_WRITE : 0);
+            ev__fd_event(loop, fd, got & want);
+        }
+    }
 }
 
 static int enter_failed(void)
@@ -434,12 +543,14 @@ static void uring_flush(struct ev_loop *loop)
         enter_failed();
 }
 
-static void uring_poll(struct ev_loop *loop, ev_tstamp timeout)
+static void uring_wait(struct ev_loop *loop, ev_tstamp timeout)
 {
     struct uring_state *s = (struct uring_state *)loop->bstate;
     uring_check_fork(loop);
     if (*s->cq_head != __atomic_load_n(s->cq_tail, __ATOMIC_ACQUIRE))
         reap(loop, 1); /* posted since the last poll: maybe stale by now */
+    if (s->vcnt)
+        timeout = 0.; /* those fds may be ready: no waiting */
     int pending = flush_queue(loop);
     if (pending < 0)
         return;
@@ -478,6 +589,14 @@ static void uring_poll(struct ev_loop *loop, ev_tstamp timeout)
         if (!reap(loop, 0))
             break;
     }
+}
+
+static void uring_poll(struct ev_loop *loop, ev_tstamp timeout)
+{
+    struct uring_state *s = (struct uring_state *)loop->bstate;
+    uring_wait(loop, timeout);
+    if (s->vcnt)
+        verify(loop);
 }
 
 const struct ev__backend ev__backend_iouring = {

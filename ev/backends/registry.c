@@ -1,7 +1,7 @@
 /*
  * registry.c - which backends exist, in which order they are preferred, and
  * which ones a loop gets. The only file that knows the preference order:
- * io_uring, kqueue, port, epoll, poll, select.
+ * io_uring, kqueue, port, epoll, linuxaio, poll, select.
  */
 #include "../core/backend.h"
 
@@ -20,6 +20,9 @@ static const struct ev__backend *const backends[] = {
 #if EV_USE_EPOLL
     &ev__backend_epoll,
 #endif
+#if EV_USE_LINUXAIO
+    &ev__backend_linuxaio,
+#endif
 #if EV_USE_POLL
     &ev__backend_poll,
 #endif
@@ -30,7 +33,7 @@ static const struct ev__backend *const backends[] = {
 
 #define NBACKENDS ((int)(sizeof backends / sizeof backends[0]))
 
-#if EV_USE_EPOLL || EV_USE_IOURING || EV_USE_KQUEUE || EV_USE_PORT
+#if EV_USE_EPOLL || EV_USE_IOURING || EV_USE_LINUXAIO || EV_USE_KQUEUE || EV_USE_PORT
 #include <pthread.h>
 
 /* Forks this process has made children of, counted in the child. Backends
@@ -60,6 +63,10 @@ unsigned int ev_supported_backends(void) EV_NOEXCEPT
     if (!ev__iouring_usable())
         mask &= ~(unsigned int)EVBACKEND_IOURING; /* seccomp, sysctl or an old kernel */
 #endif
+#if EV_USE_LINUXAIO
+    if (!ev__linuxaio_usable())
+        mask &= ~(unsigned int)EVBACKEND_LINUXAIO; /* no AIO, or no IOCB_CMD_POLL (before 4.18) */
+#endif
     return mask;
 }
 
@@ -84,7 +91,7 @@ unsigned int ev_embeddable_backends(void) EV_NOEXCEPT
 
 int ev__backend_choose(struct ev_loop *loop, unsigned int flags)
 {
-#if EV_USE_EPOLL || EV_USE_IOURING || EV_USE_KQUEUE || EV_USE_PORT
+#if EV_USE_EPOLL || EV_USE_IOURING || EV_USE_LINUXAIO || EV_USE_KQUEUE || EV_USE_PORT
     pthread_once(&fork_hook_once, install_fork_hook); /* before any kernel object exists */
 #endif
     unsigned int want = flags & EVBACKEND_MASK;

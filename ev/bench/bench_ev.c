@@ -9,6 +9,7 @@
  *   bench_ev idle n=1000000            loop iterations with one idle watcher
  *   bench_ev ready n=1000000           loop iterations with one always-readable fd
  *   bench_ev memory n=10000            watcher sizes and library heap per watcher
+ *   bench_ev rereg n=1000 reps=10      n fds re-registered (stop, set, start) reps times
  */
 #include <ev.h>
 
@@ -203,6 +204,32 @@ static void ready(void)
     bench_report("ready", t, 1, (double)iterations);
 }
 
+/* n watched fds re-registered (stop, set, start) reps times, one loop
+ * iteration after each pass: for system calls per re-registration. */
+static void rereg(void)
+{
+    int reps = (int)bench_arg("reps", 10);
+    int *p = bench_fds(n);
+    ev_io *io = (ev_io *)calloc((size_t)n, sizeof *io);
+    double t[1];
+    for (int i = 0; i < n; i++) {
+        ev_io_init(&io[i], classic_read_cb, p[i], EV_READ);
+        ev_io_start(loop, &io[i]);
+    }
+    ev_run(loop, EVRUN_NOWAIT);
+    bench_begin();
+    for (int r = 0; r < reps; r++) {
+        for (int i = 0; i < n; i++) {
+            ev_io_stop(loop, &io[i]);
+            ev_io_set(&io[i], p[i], EV_READ);
+            ev_io_start(loop, &io[i]);
+        }
+        ev_run(loop, EVRUN_NOWAIT);
+    }
+    t[0] = bench_end("rereg");
+    bench_report("rereg", t, 1, (double)n * reps);
+}
+
 static void memory(void)
 {
     int *p = bench_fds(n);
@@ -239,6 +266,7 @@ int main(int argc, char **argv)
 {
     static const struct bench_test tests[] = {
         {"classic", classic}, {"timers", timers}, {"again", again},   {"reset", reset},
-        {"idle", idle},       {"ready", ready},   {"memory", memory}, {NULL, NULL}};
+        {"idle", idle},       {"ready", ready},   {"memory", memory}, {"rereg", rereg},
+        {NULL, NULL}};
     return bench_main(argc, argv, tests, setup);
 }

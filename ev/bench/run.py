@@ -27,15 +27,21 @@ IMPLS = [
     ("ev io_uring", "ev_native", {"ARGS": ["flags=128"]}),  # EVBACKEND_IOURING, on request
     # issue 17: the same program with loop metrics on (ev_metrics.h; the default loop reads it)
     ("ev metrics on", "ev_native", {"ENV": {"LIBEV_METRICS": "1"}}),
+    ("ev linuxaio", "ev_native", {"ARGS": ["flags=64"]}),  # EVBACKEND_LINUXAIO, on request
     ("ev (libev.so.4 drop-in)", "libev_native", {"DROPIN": "1"}),
     ("ev libevent shim", "ev_shim", {}),
     ("libev 4.33", "libev_native", {}),
+    ("libev 4.33 static", "libev_static", {}),  # /usr/lib/x86_64-linux-gnu/libev.a
     ("libev libevent emulation", "libev_emu", {}),
     ("libevent 2.1", "libevent", {}),
     ("libuv", "libuv", {}),
     ("raw epoll", "epoll", {}),
 ]
 BASE = "libev 4.33"
+# Like for like (issue 16): ev and libev linked the same way.
+LIKE = [("static", "ev", "libev 4.33 static"), ("shared", "ev (libev.so.4 drop-in)", "libev 4.33")]
+# System calls per loop iteration and per re-registration, for every backend of ev's and libev's.
+SC_BACKENDS = [("epoll", 4), ("poll", 2), ("select", 1), ("io_uring", 128), ("linuxaio", 64)]
 
 # (row label, test arguments, metrics reported by the program)
 CLASSIC = []
@@ -162,21 +168,40 @@ def callgrind(runner, log):
     return res
 
 
+def strace_count(runner, impl, args):
+    with tempfile.NamedTemporaryFile() as f:
+        try:
+            p = runner.run(impl, args, wrapper=["strace", "-f", "-c", "-o", f.name])
+        except RuntimeError:
+            return None  # e.g. a backend this build of the library lacks
+        if p is None:
+            return None
+        total = 0
+        for line in open(f.name):
+            m = re.match(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", line)
+            if m and m.group(2) != "total":
+                total += int(m.group(1))
+        return total
+
+
 def syscalls(runner, log):
-    """syscalls per iteration for idle and ready, from strace -c"""
+    """syscalls per iteration (idle, ready) and per re-registration (rereg, less the same
+    program's registration alone) from strace -c, for every implementation and, on the ev API,
+    for every backend of ev and of libev 4.33"""
     res = {}
-    for label, args in (("idle", ["idle", "n=20000"]), ("ready", ["ready", "n=20000"])):
-        for impl in IMPLS:
-            with tempfile.NamedTemporaryFile() as f:
-                p = runner.run(impl, args, wrapper=["strace", "-f", "-c", "-o", f.name])
-                if p is None:
-                    continue
-                total = 0
-                for line in open(f.name):
-                    m = re.match(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", line)
-                    if m and m.group(2) != "total":
-                        total += int(m.group(1))
-                res.setdefault(label, {})[impl[0]] = total / 20000.0
+    impls = list(IMPLS)
+    for bname, flag in SC_BACKENDS:
+        impls.append(("ev " + bname + " ", "ev_native", {"ARGS": ["flags=%d" % flag]}))
+        impls.append(("libev 4.33 " + bname + " ", "libev_native", {"ARGS": ["flags=%d" % flag]}))
+    for impl in impls:
+        for label, args in (("idle", ["idle", "n=20000"]), ("ready", ["ready", "n=20000"])):
+            c = strace_count(runner, impl, args)
+            if c is not None:
+                res.setdefault(label, {})[impl[0]] = c / 20000.0
+        a = strace_count(runner, impl, ["rereg", "n=1000", "reps=20"])
+        b = strace_count(runner, impl, ["rereg", "n=1000", "reps=1"])
+        if a is not None and b is not None:
+            res.setdefault("rereg", {})[impl[0]] = (a - b) / 19000.0
     return res
 
 
@@ -241,13 +266,41 @@ def table(wall, cg, sc, mem, meta):
                 label, m, " | ".join(cells), fmt(r, 2),
                 ("<= %.1f %s" % (tgt, ok)) if tgt else ""))
     lines.append("")
-    lines.append("Syscalls per loop iteration (strace -c):")
+    lines.append("Like for like (median of the per-round wall-time ratios; ev and libev 4.33 linked "
+                 "the same way):")
+    lines.append("")
+    lines.append("| test | metric | " + " | ".join(
+        "%s / %s (%s)" % (a, b, how) for how, a, b in LIKE) + " |")
+    lines.append("|---|---|" + "---|" * len(LIKE))
+    for label, _, metrics in TESTS:
+        for m in metrics:
+            row = wall.get(label, {}).get(m, {})
+            cells = []
+            for how, a, b in LIKE:
+                cells.append("%.2f" % ratio_median(row[a], row[b]) if row.get(a) and row.get(b)
+                             else "-")
+            lines.append("| %s | ns/%s | %s |" % (label, m, " | ".join(cells)))
+    lines.append("")
+    lines.append("System calls per loop iteration (idle, ready) and per re-registration (rereg: "
+                 "1,000 fds stopped, set and started 20 times, one iteration each; strace -c):")
     lines.append("")
     lines.append("| test | " + " | ".join(names) + " |")
     lines.append("|---|" + "---|" * len(names))
-    for label in ("idle", "ready"):
+    for label in ("idle", "ready", "rereg"):
         row = sc.get(label, {})
         lines.append("| %s | %s |" % (label, " | ".join(fmt(row.get(n), 2) for n in names)))
+    lines.append("")
+    lines.append("The same per backend (ev's native API; libev 4.33 as Debian builds it has no "
+                 "linuxaio or io_uring and falls back):")
+    lines.append("")
+    bn = [b for b, _ in SC_BACKENDS]
+    lines.append("| test | " + " | ".join("ev %s | libev %s" % (b, b) for b in bn) + " |")
+    lines.append("|---|" + "---|---|" * len(bn))
+    for label in ("idle", "ready", "rereg"):
+        row = sc.get(label, {})
+        lines.append("| %s | %s |" % (label, " | ".join(
+            "%s | %s" % (fmt(row.get("ev %s " % b), 2), fmt(row.get("libev 4.33 %s " % b), 2))
+            for b in bn)))
     lines.append("")
     lines.append("Memory (10,000 fds; bytes): watcher size, and library heap per started watcher:")
     lines.append("")
@@ -264,8 +317,8 @@ def chart(wall, path, meta):
     """Four panels like libev's published graphs: setup and event time over N, with and
     without timeouts, one line per implementation (log-scale y)."""
     import math
-    colors = ["#d62728", "#bcbd22", "#ff7f0e", "#e377c2", "#1f77b4", "#17becf", "#2ca02c",
-              "#9467bd", "#7f7f7f"]
+    colors = ["#d62728", "#bcbd22", "#8c564b", "#ff7f0e", "#e377c2", "#1f77b4", "#aec7e8",
+              "#17becf", "#2ca02c", "#9467bd", "#7f7f7f"]
     ns = [100, 1000, 10000]
     panels = [("setup", 0, "re-registration, ns per watcher"),
               ("setup", 1, "re-registration with timeouts"),
@@ -326,8 +379,8 @@ def chart(wall, path, meta):
                 out.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>' % (X(n), Y(v), c))
     ly = H - 44
     for i, impl in enumerate(IMPLS):
-        x = M + (i % 5) * 200
-        y = ly + (i // 5) * 18
+        x = M + (i % 6) * 170
+        y = ly + (i // 6) * 18
         out.append('<rect x="%d" y="%d" width="14" height="4" fill="%s"/>' %
                    (x, y - 4, colors[i % len(colors)]))
         out.append('<text x="%d" y="%d">%s</text>' % (x + 20, y, impl[0]))

@@ -54,6 +54,8 @@ CC=(gcc -O2 -Wall -Wextra -Wno-unused-parameter)
 "${CC[@]}" -Iev/core -Iev/compat -o "$out_bin/ev_shim" $S/bench_event.c "$bin/ev/libev.a" -lpthread -lm
 # The system's libev: /usr/include/ev.h (no -I to ev/core), linked with -lev.
 "${CC[@]}" -o "$out_bin/libev_native" $S/bench_ev.c -lev
+# Like for like: libev's static library beside ev's (ev_native is linked with ev's libev.a).
+"${CC[@]}" -o "$out_bin/libev_static" $S/bench_ev.c /usr/lib/x86_64-linux-gnu/libev.a -lm
 "${CC[@]}" -I"$emu/usr/include" -o "$out_bin/libev_emu" $S/bench_event.c -lev
 "${CC[@]}" -o "$out_bin/libevent" $S/bench_event.c -levent_core
 "${CC[@]}" -o "$out_bin/libuv" $S/bench_uv.c -luv

@@ -20,6 +20,7 @@ import time
 IMPLS = [
     ("ev epoll", "server_ev", ["flags=4"]),
     ("ev io_uring", "server_ev", ["flags=128"]),
+    ("ev linuxaio", "server_ev", ["flags=64"]),
     ("ev poll", "server_ev", ["flags=2"]),
     ("ev select", "server_ev", ["flags=1"]),
     ("libev 4.33", "server_libev", []),

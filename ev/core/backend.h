@@ -55,6 +55,11 @@ extern const struct ev__backend ev__backend_iouring;
 /* iouring.c: whether this kernel lets us create a ring (probed once). */
 int ev__iouring_usable(void);
 #endif
+#if EV_USE_LINUXAIO
+extern const struct ev__backend ev__backend_linuxaio;
+/* linuxaio.c: whether this kernel has AIO with IOCB_CMD_POLL (probed once). */
+int ev__linuxaio_usable(void);
+#endif
 #if EV_USE_KQUEUE
 extern const struct ev__backend ev__backend_kqueue;
 #endif
@@ -62,7 +67,7 @@ extern const struct ev__backend ev__backend_kqueue;
 extern const struct ev__backend ev__backend_port;
 #endif
 
-#if EV_USE_EPOLL || EV_USE_IOURING || EV_USE_KQUEUE || EV_USE_PORT
+#if EV_USE_EPOLL || EV_USE_IOURING || EV_USE_LINUXAIO || EV_USE_KQUEUE || EV_USE_PORT
 /* registry.c: how many forks this process is a child of, counted by a
  * pthread_atfork hook installed before the first backend is created. */
 extern unsigned int ev__forks_seen;

@@ -245,6 +245,9 @@ int ev__win32_send(int fd, const void *buf, int len);
 #ifndef EV_USE_IOURING
 #define EV_USE_IOURING 0
 #endif
+#ifndef EV_USE_LINUXAIO /* off unless asked for, as in libev (ev/backends.bzl asks on Linux) */
+#define EV_USE_LINUXAIO 0
+#endif
 #ifndef EV_USE_KQUEUE
 #define EV_USE_KQUEUE 0
 #endif

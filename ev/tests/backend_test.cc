@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <linux/aio_abi.h>
 #include <linux/io_uring.h>
 #include <sys/syscall.h>
 #endif
@@ -422,6 +423,15 @@ bool KernelHasIoUring()
     close(fd);
     return (p.features & (1u << 8)) != 0; // EXT_ARG, which the backend needs
 }
+
+bool KernelHasAio()
+{
+    aio_context_t ctx = 0;
+    if (syscall(__NR_io_setup, 1, &ctx) < 0)
+        return false;
+    syscall(__NR_io_destroy, ctx);
+    return true; // IOCB_CMD_POLL is there since 4.18
+}
 #endif
 
 TEST(BackendMasks, WhatIsTrueHere)
@@ -432,10 +442,12 @@ TEST(BackendMasks, WhatIsTrueHere)
     unsigned want = EVBACKEND_SELECT | EVBACKEND_POLL | EVBACKEND_EPOLL;
     if (KernelHasIoUring())
         want |= EVBACKEND_IOURING;
-    EXPECT_EQ(sup & ~emulated, want); // 0x87 on a kernel that allows io_uring
+    if (KernelHasAio())
+        want |= EVBACKEND_LINUXAIO;
+    EXPECT_EQ(sup & ~emulated, want); // 0xc7 on a kernel that allows io_uring and AIO
 #endif
-    // io_uring is opt-in; everything else compiled in is recommended.
-    EXPECT_EQ(ev_recommended_backends(), sup & ~(unsigned)EVBACKEND_IOURING);
+    // io_uring and linuxaio are opt-in; everything else compiled in is recommended.
+    EXPECT_EQ(ev_recommended_backends(), sup & ~(unsigned)(EVBACKEND_IOURING | EVBACKEND_LINUXAIO));
     EXPECT_EQ(ev_embeddable_backends(),
               (unsigned)(EVBACKEND_EPOLL | EVBACKEND_KQUEUE | EVBACKEND_PORT | EVBACKEND_IOURING));
     // Each supported backend can be had, explicitly and through LIBEV_FLAGS.

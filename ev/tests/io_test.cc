@@ -752,8 +752,9 @@ TEST_P(IoTest, ClosedWatchedFdNoticedByPollingBackends)
     Nowait();
     close(bad[0]);
     // kqueue and ports drop a closed fd's registration like epoll; io_uring's
-    // armed poll keeps the file open and waits on.
-    if (GetParam() & (EVBACKEND_EPOLL | EVBACKEND_KQUEUE | EVBACKEND_PORT | EVBACKEND_IOURING)) {
+    // and linuxaio's armed poll keeps the file open and waits on.
+    if (GetParam() & (EVBACKEND_EPOLL | EVBACKEND_KQUEUE | EVBACKEND_PORT | EVBACKEND_IOURING |
+                      EVBACKEND_LINUXAIO)) {
         for (int i = 0; i < 3; ++i)
             Nowait();
         EXPECT_EQ(ra.calls, 0);

@@ -33,8 +33,9 @@ inline const char *Emulator()
 inline std::vector<unsigned> Backends()
 {
     std::vector<unsigned> out;
-    static const unsigned all[] = {EVBACKEND_SELECT, EVBACKEND_POLL, EVBACKEND_EPOLL,
-                                   EVBACKEND_KQUEUE, EVBACKEND_PORT, EVBACKEND_IOURING};
+    static const unsigned all[] = {EVBACKEND_SELECT,  EVBACKEND_POLL, EVBACKEND_EPOLL,
+                                   EVBACKEND_KQUEUE,  EVBACKEND_PORT, EVBACKEND_IOURING,
+                                   EVBACKEND_LINUXAIO};
     for (unsigned b : all)
         if (ev_supported_backends() & b)
             out.push_back(b);
@@ -56,6 +57,8 @@ inline std::string BackendName(unsigned b)
         return "port";
     case EVBACKEND_IOURING:
         return "iouring";
+    case EVBACKEND_LINUXAIO:
+        return "linuxaio";
     default:
         return "b" + std::to_string(b);
     }

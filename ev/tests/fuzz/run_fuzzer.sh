@@ -25,11 +25,12 @@ fi
 
 # The Linux row of ev/backends.bzl.
 defines=(
-    -DEV_USE_EPOLL=1 -DEV_USE_IOURING=1 -DEV_USE_POLL=1 -DEV_USE_SELECT=1
+    -DEV_USE_EPOLL=1 -DEV_USE_IOURING=1 -DEV_USE_LINUXAIO=1 -DEV_USE_POLL=1 -DEV_USE_SELECT=1
     -DEV_USE_EVENTFD=1 -DEV_USE_SIGNALFD=1 -DEV_USE_TIMERFD=1 -DEV_USE_INOTIFY=1
 )
 srcs=("$root"/ev/core/*.c "$root"/ev/backends/registry.c "$root"/ev/backends/epoll.c
-    "$root"/ev/backends/iouring.c "$root"/ev/backends/poll.c "$root"/ev/backends/select.c)
+    "$root"/ev/backends/iouring.c "$root"/ev/backends/linuxaio.c "$root"/ev/backends/poll.c
+    "$root"/ev/backends/select.c)
 
 bin="$out/api_fuzzer"
 echo "run_fuzzer: building $bin" >&2
