@@ -5,8 +5,9 @@
  * timer fires only when its deadline is strictly before mn_now, so never
  * early; repeating timers are re-armed from their deadline, clamped to now.
  *
- * Lazy later deadlines: when ev_timer_again only moves an active timer's
- * deadline later (the idle-timeout pattern), the new deadline goes into w->at
+ * Lazy later deadlines: when ev_timer_again moves an active timer's deadline
+ * later while the old one is still ahead (the idle-timeout pattern: many
+ * resets per period), the new deadline goes into w->at
  * and the heap node keeps its old, earlier key. A node's key is therefore
  * <= its watcher's true deadline (ev_verify checks this). A node whose key is
  * stale is moved to its true deadline when it reaches the root, before the
@@ -78,6 +79,12 @@ static EV__COLD void timer_again_pending(struct ev_loop *loop, ev_timer *w)
     ev_timer_again(EV_A_ w);
 }
 
+/* ev_timer_again's eager case: the node sinks to the new, later deadline now. */
+static EV__NOINLINE void timer_again_later(struct ev_loop *loop, ev_timer *w)
+{
+    ev__heap_down_from(loop->timers, TIMER_END(loop), w->active, w->at, (ev_watcher_time *)w);
+}
+
 void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
 {
     if (EV__UNLIKELY(w->pending)) {
@@ -89,10 +96,15 @@ void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
             ev_tstamp at = loop->mn_now + w->repeat, old = w->at;
             w->at = at;
             /* Not before the old deadline, so not before the node's key: the
-             * key stays (see the top) and the heap is not even read. Below
-             * the key, the node rises at once. */
+             * key may stay (see the top) without even reading the heap, while
+             * the old deadline is still ahead (an idle timeout reset by
+             * traffic). A timer re-armed from its own callback (its deadline
+             * just passed) sinks at once: it would reach the root, stale, in
+             * the next iteration anyway. Below the key, the node rises. */
             if (EV__UNLIKELY(at < old))
                 timer_again_earlier(loop, w);
+            else if (!(old > loop->mn_now))
+                timer_again_later(loop, w);
         } else {
             ev_timer_stop(EV_A_ w);
         }
