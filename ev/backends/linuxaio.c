@@ -314,8 +314,8 @@ static int rebuild(struct ev_loop *loop, int nr, int fresh_epoll)
         int epfd = epoll_create1(EPOLL_CLOEXEC);
         if (epfd < 0)
             return -errno;
-        close(loop->backend_fd);
-        loop->backend_fd = epfd;
+        /* the new set takes the old one's number (see ev__fd_replace) */
+        loop->backend_fd = ev__fd_replace(epfd, loop->backend_fd);
     }
     s->forks = ev__fork_count();
     s->qcnt = 0;
