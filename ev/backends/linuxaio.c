@@ -134,7 +134,7 @@ int ev__linuxaio_usable(void)
     return v > 0;
 }
 
-static inline uint64_t user_data(int fd, uint32_t gen)
+static inline uint64_t aio_user_data(int fd, uint32_t gen)
 {
     return (uint64_t)(uint32_t)fd | ((uint64_t)gen << 32);
 }
@@ -173,7 +173,7 @@ static void queue_poll(struct ev_loop *loop, int fd, int want)
     cb->aio_lio_opcode = IOCB_CMD_POLL;
     cb->aio_fildes = (uint32_t)fd;
     cb->aio_buf = (want & EV_READ ? POLLIN : 0u) | (want & EV_WRITE ? POLLOUT : 0u);
-    cb->aio_data = user_data(fd, ++f->gen);
+    cb->aio_data = aio_user_data(fd, ++f->gen);
     cb->aio_reqprio = 1;
     f->kmask = (unsigned char)want;
     if (!queued)
@@ -221,7 +221,7 @@ static void ep_set(struct aio_state *s, int fd, unsigned char v)
     s->ep[fd] = v;
 }
 
-static uint32_t to_epoll(int want)
+static uint32_t aio_to_epoll(int want)
 {
     return (want & EV_READ ? EPOLLIN : 0u) | (want & EV_WRITE ? EPOLLOUT : 0u);
 }
@@ -231,7 +231,7 @@ static void epoll_take(struct ev_loop *loop, int fd, int want)
 {
     struct aio_state *s = (struct aio_state *)loop->bstate;
     struct epoll_event ev;
-    ev.events = to_epoll(want);
+    ev.events = aio_to_epoll(want);
     ev.data.u64 = (uint64_t)(uint32_t)fd;
     if (epoll_ctl(loop->backend_fd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
         (errno != EEXIST || epoll_ctl(loop->backend_fd, EPOLL_CTL_MOD, fd, &ev) < 0)) {
@@ -389,7 +389,7 @@ static void aio_modify(struct ev_loop *loop, int fd, int oev, int nev)
         if (want && !(nev & EV__IOFDSET)) {
             if ((s->ep[fd] >> 1) != want) {
                 struct epoll_event ev;
-                ev.events = to_epoll(want);
+                ev.events = aio_to_epoll(want);
                 ev.data.u64 = (uint64_t)(uint32_t)fd;
                 if (epoll_ctl(loop->backend_fd, EPOLL_CTL_MOD, fd, &ev) < 0)
                     ev__fd_kill(loop, fd);
