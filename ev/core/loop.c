@@ -419,8 +419,10 @@ int ev_run(EV_P_ int flags)
 
     /* ev_break from a callback ends the loop through the test at the end of
      * an iteration; only the callbacks before it (queued earlier, fork and
-     * prepare watchers) need a test of their own. */
-    if (EV__LIKELY(!loop->loop_done))
+     * prepare watchers) need a test of their own. A break from the callbacks
+     * queued earlier still lets the fork and prepare watchers of the first
+     * iteration run, as in libev. */
+    if (EV__LIKELY(!loop->loop_done) || (loop->hooks & (EV__H_FORK | EV__H_PREPARE)))
         do {
             if (EV__UNLIKELY(loop->hooks & (EV__H_FORK | EV__H_PREPARE))) {
                 run_before_hooks(loop);
@@ -435,7 +437,8 @@ int ev_run(EV_P_ int flags)
 
             ev_tstamp timeout = 0.;
             int may_block = !(flags & EVRUN_NOWAIT) &&
-                            !((unsigned)loop->idle_all | loop->pending_mask) && loop->activecnt > 0;
+                            !((unsigned)loop->idle_all | loop->pending_mask) &&
+                            loop->activecnt != 0;
             if (may_block) {
                 STORE(&loop->wake_wanted, 1);
                 if (!LOAD(&loop->wake_skipped)) {
@@ -467,7 +470,7 @@ int ev_run(EV_P_ int flags)
 #if EV_VERIFY >= 2
             ev_verify(EV_A);
 #endif
-        } while (EV__LIKELY(loop->activecnt > 0 && !loop->loop_done &&
+        } while (EV__LIKELY(loop->activecnt != 0 && !loop->loop_done &&
                             !(flags & (EVRUN_ONCE | EVRUN_NOWAIT))));
 
     if (loop->loop_done == EVBREAK_ONE)
