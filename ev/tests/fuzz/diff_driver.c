@@ -47,8 +47,11 @@
  *   - a forked child always calls ev_loop_fork before using the loop, unless
  *     the loop has EVFLAG_FORKCHECK (ev gives a child that does not a private
  *     epoll set);
- *   - no ev_stat and no embedding here (nanosecond stat timestamps, embed
- *     watchers holding no loop reference); they are in api_fuzzer.c;
+ *   - ev_stat: every change of a watched file leaves it with a size that path never showed
+ *     (see file_op), so whole-second (libev) and nanosecond (ev) time stamps agree on what
+ *     changed; times, inode and device numbers are not traced; the interval is the default
+ *     (no polling happens within a run);
+ *   - no embedding (ev's embed watchers hold no loop reference, libev's hold three);
  *   - the fd numbers of the loop's own descriptors, pids, ev_now and
  *     ev_periodic_at are never traced (they differ between any two runs);
  *   - no ev_feed_signal and no raise() on a loop with EVFLAG_SIGNALFD: libev 4.33 then writes
@@ -79,6 +82,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -274,6 +278,7 @@ static struct ev_loop *loop;
 static unsigned loop_flags;
 static int guard_breaks; /* guard prepare: breaks after this many more iterations */
 static ev_timer guard_timer;
+static int guard_timer_on; /* an EVRUN_ONCE relies on guard_timer */
 static ev_idle guard_idle;
 static ev_prepare guard_prepare;
 static int once_out;  /* ev_once callbacks not yet called */
@@ -302,6 +307,128 @@ static void state(int i, const char *sep)
     }
 }
 
+/* ---- ev_stat: two watchers on the files f and g of a private directory ---- */
+
+static char stat_dir[64];
+static char stat_path[2][80];
+static ev_stat stw[2];
+static int st_inited[2];
+static unsigned st_written; /* bytes written to the files so far (see file_op) */
+static unsigned st_mode_gen;
+
+static void stat_attr(const char *what, const ev_statdata *a)
+{
+    /* No times, inode or device numbers: they differ between any two runs. A path that cannot
+     * be stat'ed has st_nlink 0 and, the manual says, unspecified other fields (libev keeps the
+     * last ones, ev clears them). */
+    if (!a->st_nlink)
+        tracef(" %s=n", what);
+    else
+        tracef(" %s=y:%lld:%o", what, (long long)a->st_size, (unsigned)(a->st_mode & 07777));
+}
+
+static void stat_cb(struct ev_loop *l, ev_stat *w, int revents)
+{
+    int k = (int)(w - stw);
+    block_begin(ev_priority(w));
+    tracef(" cb st%d rev=%x %c%c depth=%u", k, (unsigned)revents, ev_is_active(w) ? 'A' : '-',
+           ev_is_pending(w) ? 'P' : '-', ev_depth(l));
+    stat_attr("attr", &w->attr);
+    stat_attr("prev", &w->prev);
+    tracef("\n");
+}
+
+static void append(const char *path, unsigned n)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    char buf[256];
+    memset(buf, 'x', sizeof buf);
+    while (n) {
+        unsigned c = n < sizeof buf ? n : (unsigned)sizeof buf;
+        ssize_t r = write(fd, buf, c);
+        if (r <= 0)
+            break;
+        n -= (unsigned)r;
+        st_written += (unsigned)r;
+    }
+    close(fd);
+}
+
+/* A change to f or g. Every change ends with a size no stat of that path has shown before (an
+ * append, or a new file longer than everything written so far), so that ev (nanosecond times)
+ * and libev (whole seconds) both see it: README's "ev_stat compares timestamps to the
+ * nanosecond" is excluded by construction. */
+static void file_op(unsigned p)
+{
+    const char *a = stat_path[p % 2], *b = stat_path[1 - p % 2];
+    switch (p / 2 % 5) {
+    case 0:
+        append(a, 1);
+        tracef("append %c\n", 'f' + (int)(p % 2));
+        break;
+    case 1:
+        if (access(a, F_OK) == 0) {
+            chmod(a, 0400 | (++st_mode_gen % 0100));
+            append(a, 1);
+            tracef("chmod %c\n", 'f' + (int)(p % 2));
+        }
+        break;
+    case 2:
+        if (rename(a, b) == 0) {
+            append(b, 1);
+            tracef("rename %c\n", 'f' + (int)(p % 2));
+        }
+        break;
+    case 3:
+        if (unlink(a) == 0)
+            tracef("unlink %c\n", 'f' + (int)(p % 2));
+        break;
+    default:
+        if (access(a, F_OK) != 0) {
+            append(a, st_written + 1);
+            tracef("create %c\n", 'f' + (int)(p % 2));
+        }
+        break;
+    }
+}
+
+static void stat_op(unsigned p)
+{
+    int k = (int)(p % 2);
+    ev_stat *w = &stw[k];
+    switch (p / 2 % 4) {
+    case 0:
+    case 1:
+        if (!ev_is_active(w)) {
+            if (!ev_is_pending(w)) {
+                ev_stat_init(w, stat_cb, stat_path[k], 0.);
+                st_inited[k] = 1;
+            }
+            ev_stat_start(loop, w);
+        }
+        tracef("stat start st%d", k);
+        stat_attr("attr", &w->attr);
+        tracef("\n");
+        break;
+    case 2:
+        if (st_inited[k]) {
+            ev_stat_stop(loop, w);
+            tracef("stat stop st%d\n", k);
+        }
+        break;
+    default:
+        if (st_inited[k]) {
+            ev_stat_stat(loop, w);
+            tracef("stat stat st%d", k);
+            stat_attr("attr", &w->attr);
+            tracef("\n");
+        }
+        break;
+    }
+}
+
 static void snapshot(const char *what)
 {
     tracef("%s pend=%u iter=%u depth=%u", what, ev_pending_count(loop), ev_iteration(loop),
@@ -309,6 +436,10 @@ static void snapshot(const char *what)
     for (int i = 0; i < NW; ++i)
         if (inited[i])
             state(i, " ");
+    for (int k = 0; k < 2; ++k)
+        if (st_inited[k])
+            tracef(" st%d:%c%c%d", k, ev_is_active(&stw[k]) ? 'A' : '-',
+                   ev_is_pending(&stw[k]) ? 'P' : '-', ev_priority(&stw[k]));
     tracef("\n");
 }
 
@@ -531,6 +662,12 @@ static void cb(struct ev_loop *l, ev_watcher *ew, int revents)
         if (ev_pending_count(l) == 0 && ev_depth(l) < 3) {
             tracef("  nested\n");
             run(EVRUN_NOWAIT);
+            /* the nested loop may have fired the guard of an EVRUN_ONCE: re-arm it, or the
+             * outer iteration would wait for nothing (libev: up to a minute) */
+            if (guard_timer_on && !ev_is_active(&guard_timer)) {
+                ev_timer_set(&guard_timer, 0., 0.);
+                ev_timer_start(l, &guard_timer);
+            }
         }
         break;
     case 9:
@@ -681,7 +818,7 @@ static int sig_watchers_active(void)
 
 static void op(void)
 {
-    unsigned o = byte() % 28;
+    unsigned o = byte() % 30;
     int i = (int)(byte() % (unsigned)NW);
     union anyw *w = &pool[i];
     switch (o) {
@@ -735,7 +872,9 @@ static void op(void)
         tracef("run once\n");
         ev_timer_set(&guard_timer, 0., 0.);
         ev_timer_start(loop, &guard_timer);
+        guard_timer_on = 1;
         run(EVRUN_ONCE);
+        guard_timer_on = 0;
         ev_timer_stop(loop, &guard_timer);
         snapshot(" after");
         break;
@@ -861,6 +1000,12 @@ static void op(void)
         tracef("once %u\n", p % 16);
         break;
     }
+    case 28:
+        stat_op((unsigned)i);
+        break;
+    case 29:
+        file_op((unsigned)i);
+        break;
     }
 }
 
@@ -896,6 +1041,15 @@ void diff_run(const uint8_t *data, size_t size, char **trace, size_t *trace_len)
     nkids = 0;
     in_child = 0;
     rel_count = acq_count = 0;
+
+    memset(stw, 0, sizeof stw);
+    memset(st_inited, 0, sizeof st_inited);
+    st_written = st_mode_gen = 0;
+    snprintf(stat_dir, sizeof stat_dir, "%s", "/tmp/ev-difffuzz.XXXXXX");
+    if (!mkdtemp(stat_dir))
+        abort();
+    snprintf(stat_path[0], sizeof stat_path[0], "%s/f", stat_dir);
+    snprintf(stat_path[1], sizeof stat_path[1], "%s/g", stat_dir);
 
     int p[2], s[2];
     if (pipe(p) < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, s) < 0)
@@ -938,7 +1092,9 @@ void diff_run(const uint8_t *data, size_t size, char **trace, size_t *trace_len)
             tracef("finish once\n");
             ev_timer_set(&guard_timer, 0., 0.);
             ev_timer_start(loop, &guard_timer);
+            guard_timer_on = 1;
             run(EVRUN_ONCE);
+            guard_timer_on = 0;
             ev_timer_stop(loop, &guard_timer);
         }
         for (int i = 0; i < NW; ++i)
@@ -946,6 +1102,11 @@ void diff_run(const uint8_t *data, size_t size, char **trace, size_t *trace_len)
                 stop(i);
                 if (inited[i])
                     ev_clear_pending(loop, &pool[i].w);
+            }
+        for (int k = 0; k < 2; ++k)
+            if (st_inited[k]) {
+                ev_stat_stop(loop, &stw[k]);
+                ev_clear_pending(loop, &stw[k]);
             }
         tracef("destroy\n");
         batch_begin();
@@ -958,6 +1119,9 @@ void diff_run(const uint8_t *data, size_t size, char **trace, size_t *trace_len)
 
     for (int fd = FD_PR; fd < FD_PR + NFDS; ++fd)
         close(fd);
+    unlink(stat_path[0]);
+    unlink(stat_path[1]);
+    rmdir(stat_dir);
     /* reap what is left of the children */
     for (int k = 0; k < nkids; ++k) {
         int st;
