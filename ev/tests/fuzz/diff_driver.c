@@ -51,7 +51,10 @@
  *     (see file_op), so whole-second (libev) and nanosecond (ev) time stamps agree on what
  *     changed; times, inode and device numbers are not traced; the interval is the default
  *     (no polling happens within a run);
- *   - no embedding (ev's embed watchers hold no loop reference, libev's hold three);
+ *   - embedding: ev's embed watcher holds one loop reference, libev's four (its private io,
+ *     prepare and fork watchers hold one each): libev's ev_run return value is traced minus
+ *     three while the embed watcher is active, and an embed watcher is not started (and no
+ *     ev_unref done while it runs) with more unrefs than refs;
  *   - the fd numbers of the loop's own descriptors, pids, ev_now and
  *     ev_periodic_at are never traced (they differ between any two runs);
  *   - no ev_feed_signal and no raise() on a loop with EVFLAG_SIGNALFD: libev 4.33 then writes
@@ -429,6 +432,99 @@ static void stat_op(unsigned p)
     }
 }
 
+static void drain(int fd);
+
+/* ---- an embedded loop (epoll), with an io watcher on its own pipe and a timer ---- */
+
+enum { FD_ER = 306, FD_EW = 307 };
+static struct ev_loop *eloop;
+static ev_embed emb;
+static int emb_inited;
+static ev_io e_io;
+static ev_timer e_t;
+static int net_refs; /* ev_ref - ev_unref by the program */
+
+static void e_cb(struct ev_loop *l, ev_watcher *w, int revents)
+{
+    block_begin(ev_priority(w));
+    tracef(" ecb %s rev=%x %c%c depth=%u\n", w == (ev_watcher *)&e_io ? "eio" : "et",
+           (unsigned)revents, ev_is_active(w) ? 'A' : '-', ev_is_pending(w) ? 'P' : '-',
+           ev_depth(l));
+    if (w == (ev_watcher *)&e_io)
+        drain(FD_ER);
+}
+
+static void emb_cb(struct ev_loop *l, ev_embed *w, int revents)
+{
+    block_begin(ev_priority(w));
+    tracef(" cb emb rev=%x %c%c depth=%u\n", (unsigned)revents, ev_is_active(w) ? 'A' : '-',
+           ev_is_pending(w) ? 'P' : '-', ev_depth(l));
+    ev_embed_sweep(l, w);
+}
+
+/* README: ev's embed watcher holds one loop reference, libev's four (its io, prepare and fork
+ * watchers hold one each): ev_run's return value is compared without libev's three. */
+static int run_value(int r)
+{
+#ifndef EV_IS_CLEANROOM_EV
+    if (emb_inited && ev_is_active(&emb))
+        r -= 3;
+#endif
+    return r;
+}
+
+static void embed_op(unsigned p)
+{
+    if (!eloop)
+        return;
+    switch (p % 6) {
+    case 0:
+        /* not with more unrefs than refs, where ev's count could be 0 and libev's not */
+        if (!(emb_inited && (ev_is_active(&emb) || ev_is_pending(&emb))) && net_refs >= 0) {
+            ev_embed_init(&emb, p & 8 ? emb_cb : NULL, eloop);
+            ev_set_priority(&emb, (int)(p / 16 % 5) - 2);
+            emb_inited = 1;
+            ev_embed_start(loop, &emb);
+            tracef("embed start %s %d\n", p & 8 ? "cb" : "auto", ev_priority(&emb));
+        }
+        break;
+    case 1:
+        if (emb_inited) {
+            ev_embed_stop(loop, &emb);
+            tracef("embed stop\n");
+        }
+        break;
+    case 2:
+        tracef("embed sweep\n");
+        if (emb_inited)
+            ev_embed_sweep(loop, &emb);
+        break;
+    case 3:
+        if (ev_is_active(&e_io)) {
+            ev_io_stop(eloop, &e_io);
+        } else {
+            ev_io_init(&e_io, (void (*)(struct ev_loop *, ev_io *, int))e_cb, FD_ER, EV_READ);
+            ev_io_start(eloop, &e_io);
+        }
+        tracef("eio %c\n", ev_is_active(&e_io) ? 'A' : '-');
+        break;
+    case 4:
+        if (ev_is_active(&e_t)) {
+            ev_timer_stop(eloop, &e_t);
+        } else {
+            ev_timer_init(&e_t, (void (*)(struct ev_loop *, ev_timer *, int))e_cb,
+                          -100. * (1 + p / 8 % 4), 0.);
+            ev_timer_start(eloop, &e_t);
+        }
+        tracef("et %c\n", ev_is_active(&e_t) ? 'A' : '-');
+        break;
+    default:
+        tracef("ewrite %zd pend=%u iter=%u\n", write(FD_EW, "e", 1), ev_pending_count(eloop),
+               ev_iteration(eloop));
+        break;
+    }
+}
+
 static void snapshot(const char *what)
 {
     tracef("%s pend=%u iter=%u depth=%u", what, ev_pending_count(loop), ev_iteration(loop),
@@ -436,6 +532,9 @@ static void snapshot(const char *what)
     for (int i = 0; i < NW; ++i)
         if (inited[i])
             state(i, " ");
+    if (emb_inited)
+        tracef(" emb:%c%c%d", ev_is_active(&emb) ? 'A' : '-', ev_is_pending(&emb) ? 'P' : '-',
+               ev_priority(&emb));
     for (int k = 0; k < 2; ++k)
         if (st_inited[k])
             tracef(" st%d:%c%c%d", k, ev_is_active(&stw[k]) ? 'A' : '-',
@@ -703,6 +802,10 @@ static void once_cb(int revents, void *arg)
 
 static void invoke(struct ev_loop *l)
 {
+    if (l == eloop && emb_inited) {
+        block_begin(ev_priority(&emb));
+        tracef(" sweep\n");
+    }
     batch_begin();
     ev_invoke_pending(l);
     batch_end();
@@ -724,7 +827,7 @@ static void acquire_cb(struct ev_loop *l)
 
 static void run(int flags)
 {
-    int r = ev_run(loop, flags);
+    int r = run_value(ev_run(loop, flags));
     tracef("  run(%d) = %d\n", flags, r);
 }
 
@@ -818,7 +921,7 @@ static int sig_watchers_active(void)
 
 static void op(void)
 {
-    unsigned o = byte() % 30;
+    unsigned o = byte() % 31;
     int i = (int)(byte() % (unsigned)NW);
     union anyw *w = &pool[i];
     switch (o) {
@@ -935,6 +1038,9 @@ static void op(void)
         }
         break;
     case 17:
+        if (i % 2 == 0 && emb_inited && ev_is_active(&emb) && net_refs <= 0)
+            break; /* see embed_op */
+        net_refs += i % 2 ? 1 : -1;
         if (i % 2)
             ev_ref(loop);
         else
@@ -1006,6 +1112,9 @@ static void op(void)
     case 29:
         file_op((unsigned)i);
         break;
+    case 30:
+        embed_op((unsigned)i | byte() << 8);
+        break;
     }
 }
 
@@ -1069,7 +1178,25 @@ void diff_run(const uint8_t *data, size_t size, char **trace, size_t *trace_len)
         loop_flags |= EVFLAG_FORKCHECK;
     if (b & 32)
         loop_flags |= EVFLAG_NOINOTIFY;
+    emb_inited = 0;
+    net_refs = 0;
+    memset(&emb, 0, sizeof emb);
+    memset(&e_io, 0, sizeof e_io);
+    memset(&e_t, 0, sizeof e_t);
+    eloop = NULL;
+    {
+        int e[2];
+        if (pipe(e) < 0)
+            abort();
+        place(e[0], FD_ER);
+        place(e[1], FD_EW);
+    }
     loop = ev_default_loop(loop_flags);
+    if (loop && (b & 128) && (ev_embeddable_backends() & EVBACKEND_EPOLL)) {
+        eloop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
+        if (eloop)
+            ev_set_invoke_pending_cb(eloop, invoke);
+    }
     if (!loop) {
         tracef("no loop\n");
     } else {
@@ -1103,6 +1230,16 @@ void diff_run(const uint8_t *data, size_t size, char **trace, size_t *trace_len)
                 if (inited[i])
                     ev_clear_pending(loop, &pool[i].w);
             }
+        if (eloop) {
+            if (emb_inited) {
+                ev_embed_stop(loop, &emb);
+                ev_clear_pending(loop, &emb);
+            }
+            ev_io_stop(eloop, &e_io);
+            ev_timer_stop(eloop, &e_t);
+            ev_loop_destroy(eloop);
+            eloop = NULL;
+        }
         for (int k = 0; k < 2; ++k)
             if (st_inited[k]) {
                 ev_stat_stop(loop, &stw[k]);
@@ -1119,6 +1256,8 @@ void diff_run(const uint8_t *data, size_t size, char **trace, size_t *trace_len)
 
     for (int fd = FD_PR; fd < FD_PR + NFDS; ++fd)
         close(fd);
+    close(FD_ER);
+    close(FD_EW);
     unlink(stat_path[0]);
     unlink(stat_path[1]);
     rmdir(stat_dir);
