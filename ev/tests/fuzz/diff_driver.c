@@ -286,6 +286,7 @@ static unsigned loop_flags;
 static int guard_breaks; /* guard prepare: breaks after this many more iterations */
 static ev_timer guard_timer;
 static int guard_timer_on; /* an EVRUN_ONCE relies on guard_timer */
+static int guard_loop_on;  /* a plain ev_run relies on guard_prepare to end */
 static ev_idle guard_idle;
 static ev_prepare guard_prepare;
 static int once_out;  /* ev_once callbacks not yet called */
@@ -787,6 +788,10 @@ static void cb(struct ev_loop *l, ev_watcher *ew, int revents)
             run(EVRUN_NOWAIT);
             /* the nested loop may have fired the guard of an EVRUN_ONCE: re-arm it, or the
              * outer iteration would wait for nothing (libev: up to a minute) */
+            /* ev_run cancels a pending EVBREAK_ONE: the guard prepare's break of the outer
+             * loop (run K) may have been taken by the nested one; repeat it */
+            if (guard_loop_on && guard_breaks <= 0)
+                ev_break(l, EVBREAK_ONE);
             if (guard_timer_on && !ev_is_active(&guard_timer)) {
                 ev_timer_set(&guard_timer, 0., 0.);
                 ev_timer_start(l, &guard_timer);
@@ -815,6 +820,8 @@ static void guard_prepare_cb(struct ev_loop *l, ev_prepare *w, int revents)
     tracef(" guard prepare\n");
     if (--guard_breaks <= 0)
         ev_break(l, EVBREAK_ONE);
+    if (tfull) /* a runaway program: end it */
+        ev_break(l, EVBREAK_ALL);
 }
 
 static void once_cb(int revents, void *arg)
@@ -1016,7 +1023,9 @@ static void op(void)
         tracef("run %d\n", guard_breaks);
         ev_idle_start(loop, &guard_idle);
         ev_prepare_start(loop, &guard_prepare);
+        guard_loop_on = 1;
         run(0);
+        guard_loop_on = 0;
         ev_idle_stop(loop, &guard_idle);
         ev_prepare_stop(loop, &guard_prepare);
         snapshot(" after");
