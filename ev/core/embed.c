@@ -66,13 +66,9 @@ static void embed_prepare_cb(EV_P_ ev_prepare *prepare, int revents)
         return;
     }
     /* Without this, watchers started in other since its last sweep would not
-     * be in its backend, and its fd would never become readable for them. As
-     * libev does, other then runs once without waiting (its callbacks run
-     * here), for as long as that leaves fd changes. */
-    while (other->change_cnt) {
+     * be in its backend, and its fd would never become readable for them. */
+    if (other->change_cnt)
         ev__fd_reify(other);
-        ev_run(other, EVRUN_NOWAIT);
-    }
     if (other->backend->flush)
         other->backend->flush(other); /* io_uring, kqueue: queued changes */
     /* A backend may replace its kernel object while reifying (epoll does in

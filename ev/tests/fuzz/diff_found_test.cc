@@ -6,7 +6,6 @@
 #include "ev/tests/test_util.h"
 
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,41 +119,6 @@ TEST_P(DiffFoundTest, NegativeReferenceCountKeepsTheLoopRunning)
     ev_ref(loop);
     ev_ref(loop);
     ev_idle_stop(loop, &i);
-}
-
-int inner_timers;
-
-/* The embed watcher's prepare watcher: while the embedded loop has fd changes, libev hands them
- * to its backend and runs it once without waiting, so its callbacks (here an expired timer) run
- * in the embedding loop's prepare phase. ev only handed the changes over. */
-TEST_P(DiffFoundTest, EmbedPrepareRunsTheEmbeddedLoopWhileItHasFdChanges)
-{
-    if (!(ev_embeddable_backends() & ev_supported_backends() & EVBACKEND_EPOLL))
-        GTEST_SKIP() << "no epoll to embed";
-    struct ev_loop *inner = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
-    ASSERT_NE(inner, nullptr);
-    int sv[2];
-    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-    ev_embed e;
-    ev_embed_init(&e, nullptr, inner);
-    ev_embed_start(loop, &e);
-    ev_timer t;
-    ev_timer_init(
-        &t, [](struct ev_loop *, ev_timer *, int) { ++inner_timers; }, -1., 0.);
-    ev_timer_start(inner, &t);
-    ev_io io; /* never ready: only its fd change matters */
-    ev_io_init(
-        &io, [](struct ev_loop *, ev_io *, int) {}, sv[0], EV_READ);
-    ev_io_start(inner, &io);
-    inner_timers = 0;
-    ev_run(loop, EVRUN_NOWAIT);
-    EXPECT_EQ(inner_timers, 1);
-    EXPECT_EQ(ev_iteration(inner), 1u);
-    ev_embed_stop(loop, &e);
-    ev_io_stop(inner, &io);
-    ev_loop_destroy(inner);
-    close(sv[0]);
-    close(sv[1]);
 }
 
 EV_ALL_BACKENDS(DiffFoundTest);
