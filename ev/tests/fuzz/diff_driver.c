@@ -34,7 +34,8 @@
  * block does not depend on the order, a callback acts only on its own
  * watcher (stop, ev_timer_again, feed itself, drain its fd), breaks the loop,
  * starts another watcher with that watcher's fixed configuration, or runs a
- * nested EVRUN_NOWAIT loop when nothing else is pending; what a callback does
+ * nested EVRUN_NOWAIT loop when it was the only watcher of the driver's queued
+ * as that ev_invoke_pending began (and is called first); what a callback does
  * comes from a per-watcher script (set by the program), indexed by that
  * watcher's own invocation count, not from the input's next byte.
  *
@@ -144,6 +145,7 @@ struct batch {
     size_t off[MAX_BLOCKS];
     int prio[MAX_BLOCKS];
     int n;
+    const void *alone; /* the only watcher of ours pending when the batch began, or NULL */
 };
 static struct batch batches[MAX_NEST];
 static int nbatch;
@@ -191,11 +193,24 @@ static void canonicalise(struct batch *b)
     }
 }
 
-static void batch_begin(void)
+static void batch_begin(const void *alone)
 {
-    if (nbatch < MAX_NEST)
+    if (nbatch < MAX_NEST) {
         batches[nbatch].n = 0;
+        batches[nbatch].alone = alone;
+    }
     ++nbatch;
+}
+
+/* A callback may run a nested loop only when its watcher was the only one of the driver's
+ * pending as its ev_invoke_pending began, and it is the first called: the nested loop then
+ * invokes what was queued after it, the same in any order the manual allows. */
+static int may_nest(const void *w)
+{
+    if (nbatch <= 0 || nbatch > MAX_NEST)
+        return 0;
+    struct batch *b = &batches[nbatch - 1];
+    return b->alone == w && b->n == 1;
 }
 
 static void batch_end(void)
@@ -790,7 +805,7 @@ static void cb(struct ev_loop *l, ev_watcher *ew, int revents)
         break;
     }
     case 8:
-        if (ev_pending_count(l) == 0 && ev_depth(l) < 3) {
+        if (may_nest(ew) && ev_depth(l) < 3) {
             tracef("  nested\n");
             run(EVRUN_NOWAIT);
             /* the nested loop may have fired the guard of an EVRUN_ONCE: re-arm it, or the
@@ -838,13 +853,15 @@ static void once_cb(int revents, void *arg)
     tracef(" once %d rev=%x\n", (int)(intptr_t)arg, (unsigned)revents);
 }
 
+static const void *alone_pending(struct ev_loop *l);
+
 static void invoke(struct ev_loop *l)
 {
     if (l == eloop && emb_inited) {
         block_begin(ev_priority(&emb));
         tracef(" sweep\n");
     }
-    batch_begin();
+    batch_begin(alone_pending(l));
     ev_invoke_pending(l);
     batch_end();
 }
@@ -861,6 +878,38 @@ static void acquire_cb(struct ev_loop *l)
 {
     (void)l;
     ++acq_count;
+}
+
+/* The one watcher of the driver's that is pending in l, or NULL (none, several, or an ev_once
+ * outstanding, whose watchers the driver cannot see). */
+static const void *alone_pending(struct ev_loop *l)
+{
+    const void *found = NULL;
+    int n = 0;
+    if (l == eloop) {
+        if (ev_is_pending(&e_io))
+            found = &e_io, ++n;
+        if (ev_is_pending(&e_t))
+            found = &e_t, ++n;
+        return n == 1 ? found : NULL;
+    }
+    if (once_out)
+        return NULL;
+    for (int i = 0; i < NW; ++i)
+        if (inited[i] && ev_is_pending(&pool[i].w))
+            found = &pool[i], ++n;
+    for (int k = 0; k < 2; ++k)
+        if (st_inited[k] && ev_is_pending(&stw[k]))
+            found = &stw[k], ++n;
+    if (emb_inited && ev_is_pending(&emb))
+        found = &emb, ++n;
+    if (ev_is_pending(&guard_timer))
+        found = &guard_timer, ++n;
+    if (ev_is_pending(&guard_idle))
+        found = &guard_idle, ++n;
+    if (ev_is_pending(&guard_prepare))
+        found = &guard_prepare, ++n;
+    return n == 1 ? found : NULL;
 }
 
 static void run(int flags)
@@ -1295,7 +1344,7 @@ void diff_run(const uint8_t *data, size_t size, char **trace, size_t *trace_len)
             ev_timer_stop(loop, &guard_timer);
         }
         tracef("destroy\n");
-        batch_begin();
+        batch_begin(NULL);
         ev_loop_destroy(loop);
         batch_end();
         loop = NULL;
