@@ -394,8 +394,10 @@ static void file_op(unsigned p)
     const char *a = stat_path[p % 2], *b = stat_path[1 - p % 2];
     switch (p / 2 % 5) {
     case 0:
-        append(a, 1);
-        tracef("append %c\n", 'f' + (int)(p % 2));
+        if (access(a, F_OK) == 0) { /* a new file is made by "create" only */
+            append(a, 1);
+            tracef("append %c\n", 'f' + (int)(p % 2));
+        }
         break;
     case 1:
         if (access(a, F_OK) == 0) {
