@@ -11,8 +11,10 @@
  * writes and reads on the pipes, closing a pipe end under its watchers,
  * re-opening a pipe, ev_feed_fd_event, ev_suspend/ev_resume, and destroying
  * and re-creating the loop on another backend (EVFLAG_NOTIMERFD and
- * EVFLAG_SIGNALFD too). Callbacks read further operations from the same input
- * (nested ev_run included, to depth 2). docs/reliability-fuzz.md has more.
+ * EVFLAG_SIGNALFD too), and fork() with ev_loop_fork and a run in the child
+ * (each loop has a fork watcher, which the child must see called, and a
+ * cleanup watcher, which ev_loop_destroy must call once). Callbacks read further operations from
+ * the same input (nested ev_run included, to depth 2). docs/reliability-fuzz.md has more.
  *
  * After every step: ev_verify(), and a model of what must hold:
  *  - ev_is_active/ev_is_pending of every pool watcher match the model (start
@@ -47,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -219,6 +222,7 @@ static int model_refs(void)
 }
 
 static void do_ops(int max);
+static int destroying; /* inside ev_loop_destroy (see destroy_loop) */
 
 /* ---- callbacks ------------------------------------------------------------------------------ */
 
@@ -232,7 +236,8 @@ static void cb_common(struct slot *s, int revents)
     ++in_cb;
     s->fed = 0;
     verify_pool("callback entry");
-    do_ops((int)(byte() % 4));
+    if (!destroying)
+        do_ops((int)(byte() % 4));
     --in_cb;
 }
 
@@ -343,6 +348,50 @@ static void once_cb(int revents, void *arg)
 }
 
 /* Before a loop goes: every ev_once must fire (an unfired one would leak, as in libev). */
+/* A fork watcher (unreferenced) and a cleanup watcher beside the pool, in every loop. */
+static ev_fork fork_w;
+static ev_cleanup cleanup_w;
+static int fork_calls, cleanup_calls;
+
+static void fork_cb(struct ev_loop *l, ev_fork *w, int revents)
+{
+    CHECK(l == loop && w == &fork_w && revents == EV_FORK, "fork watcher called wrongly");
+    ++fork_calls;
+}
+
+static void cleanup_cb(struct ev_loop *l, ev_cleanup *w, int revents)
+{
+    CHECK(l == loop && w == &cleanup_w && revents == EV_CLEANUP, "cleanup watcher called wrongly");
+    ++cleanup_calls;
+}
+
+/* fork(); the child calls ev_loop_fork and runs the loop once (its callbacks go on reading
+ * the input, with every check): its fork watcher must have been called (more than once is
+ * possible: a callback queued before the run may break the loop before the fork is applied,
+ * and the next ev_run, nested or not, runs the fork watchers again, as libev's ev_run does). */
+static void fork_check(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        fork_calls = 0;
+        /* a signal still pending in the kernel (blocked for a signalfd) is not inherited */
+        for (int i = 0; i < NSLOT; ++i)
+            if (pool[i].kind == K_SIGNAL)
+                pool[i].sent = 0;
+        ev_loop_fork(loop);
+        ev_run(loop, EVRUN_NOWAIT);
+        _exit(fork_calls >= 1 ? 0 : 3);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "forked child ended with status %#x (3: fork watcher not called)", (unsigned)st);
+    CHECK(fork_calls == 0, "fork watcher called in the parent");
+}
+
 static void drain_onces(void);
 
 static void guard_cb(struct ev_loop *l, ev_timer *w, int revents)
@@ -570,7 +619,13 @@ static void destroy_loop(void)
     if (!loop)
         return;
     drain_onces();
+    cleanup_calls = 0;
+    /* ev_loop_destroy invokes the cleanup watchers with whatever else is queued (libev too):
+     * those callbacks must not start anything (an ev_once made now would never be freed) */
+    destroying = 1;
     ev_loop_destroy(loop);
+    destroying = 0;
+    CHECK(cleanup_calls == 1, "cleanup watcher called %d times by ev_loop_destroy", cleanup_calls);
     loop = NULL;
 }
 
@@ -595,6 +650,12 @@ static void make_loop(unsigned b)
     onces_out = onces_refs = 0;
     order_iter = ~0u;
     ev_timer_init(&guard, guard_cb, 0., 0.);
+    ev_fork_init(&fork_w, fork_cb);
+    ev_fork_start(loop, &fork_w);
+    ev_unref(loop); /* outside the model's reference count */
+    ev_cleanup_init(&cleanup_w, cleanup_cb);
+    ev_cleanup_start(loop, &cleanup_w); /* holds no reference (as in libev) */
+    fork_calls = 0;
     for (int i = 0; i < NSLOT; ++i) {
         memset(&pool[i], 0, sizeof pool[i]);
         pool[i].kind = pool_kinds[i];
@@ -774,7 +835,10 @@ static void do_op(void)
         }
         break;
     case 23:
-        ev_now_update(loop);
+        if (op & 0x80 && !in_cb)
+            fork_check();
+        else
+            ev_now_update(loop);
         break;
     case 24: /* ev_once with a timeout (0 or 1 us) and maybe a pipe fd */
         if (!draining) {
