@@ -13,8 +13,11 @@
  * and re-creating the loop on another backend (EVFLAG_NOTIMERFD and
  * EVFLAG_SIGNALFD too), and fork() with ev_loop_fork and a run in the child
  * (each loop has a fork watcher, which the child must see called, and a
- * cleanup watcher, which ev_loop_destroy must call once). Callbacks read further operations from
- * the same input (nested ev_run included, to depth 2). docs/reliability-fuzz.md has more.
+ * cleanup watcher, which ev_loop_destroy must call once), and appending to a
+ * file under an ev_stat watcher (with inotify, a change made before an ev_run
+ * whose iteration polled must have been reported when it returns). Callbacks read further
+ * operations from the same input (nested ev_run included, to depth 2). docs/reliability-fuzz.md has
+ * more.
  *
  * After every step: ev_verify(), and a model of what must hold:
  *  - ev_is_active/ev_is_pending of every pool watcher match the model (start
@@ -353,6 +356,33 @@ static ev_fork fork_w;
 static ev_cleanup cleanup_w;
 static int fork_calls, cleanup_calls;
 
+/* An ev_stat watcher (unreferenced) on a private file that grows by one byte per change. */
+static ev_stat stat_w;
+static char stat_path[64];
+static int stat_calls, stat_changed; /* changed: since its last callback */
+
+static void stat_cb(struct ev_loop *l, ev_stat *w, int revents)
+{
+    CHECK(l == loop && w == &stat_w && (revents & EV_STAT), "stat watcher called wrongly");
+    if (!(revents & ~EV_STAT) && stat_changed)
+        CHECK(w->attr.st_size != w->prev.st_size, "stat callback without a size change");
+    if (trace)
+        fprintf(stderr, "%*sstat cb size %lld\n", 2 * in_cb, "", (long long)w->attr.st_size);
+    ++stat_calls;
+    stat_changed = 0;
+}
+
+static void stat_change(void)
+{
+    int fd = open(stat_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t r = write(fd, "x", 1);
+        (void)r;
+        close(fd);
+        stat_changed = 1;
+    }
+}
+
 static void fork_cb(struct ev_loop *l, ev_fork *w, int revents)
 {
     CHECK(l == loop && w == &fork_w && revents == EV_FORK, "fork watcher called wrongly");
@@ -555,6 +585,8 @@ static void run_loop(int once)
         got_before[i] = pool[i].got;
     }
     unsigned it0 = ev_iteration(loop);
+    int stat_before = stat_changed && stat_w.wd >= 0 && !in_cb; /* watched with inotify */
+    int stat_calls0 = stat_calls;
     unsigned closes0 = 0, closed0 = 0; /* closes so far; closed pipe ends now */
     for (int i = 0; i < 2 * NPIPE; ++i) {
         closes0 += closes[i];
@@ -592,6 +624,9 @@ static void run_loop(int once)
             if (async_before[i] && !(pool[i].kind == K_SIGNAL && select_ebadf))
                 CHECK(pool[i].got != got_before[i],
                       "async/signal %d sent before ev_run but not delivered", i);
+        /* inotify's events are queued by the change itself */
+        if (stat_before && !select_ebadf)
+            CHECK(stat_calls != stat_calls0, "a file change before ev_run was not reported");
     }
     if (in_cb && ev_depth(loop) > 0) {
         /* an outer EVRUN_ONCE may still poll: keep the guard armed */
@@ -619,6 +654,8 @@ static void destroy_loop(void)
     if (!loop)
         return;
     drain_onces();
+    ev_ref(loop);
+    ev_stat_stop(loop, &stat_w);
     cleanup_calls = 0;
     /* ev_loop_destroy invokes the cleanup watchers with whatever else is queued (libev too):
      * those callbacks must not start anything (an ev_once made now would never be freed) */
@@ -656,6 +693,16 @@ static void make_loop(unsigned b)
     ev_cleanup_init(&cleanup_w, cleanup_cb);
     ev_cleanup_start(loop, &cleanup_w); /* holds no reference (as in libev) */
     fork_calls = 0;
+    if (!stat_path[0]) {
+        snprintf(stat_path, sizeof stat_path, "%s", "/tmp/ev-api-fuzz-stat.XXXXXX");
+        int fd = mkstemp(stat_path);
+        CHECK(fd >= 0, "mkstemp: %s", strerror(errno));
+        close(fd);
+    }
+    ev_stat_init(&stat_w, stat_cb, stat_path, 0.);
+    ev_stat_start(loop, &stat_w);
+    ev_unref(loop);
+    stat_changed = 0;
     for (int i = 0; i < NSLOT; ++i) {
         memset(&pool[i], 0, sizeof pool[i]);
         pool[i].kind = pool_kinds[i];
@@ -837,6 +884,8 @@ static void do_op(void)
     case 23:
         if (op & 0x80 && !in_cb)
             fork_check();
+        else if (op & 0x40)
+            stat_change();
         else
             ev_now_update(loop);
         break;
