@@ -15,7 +15,9 @@
  * (each loop has a fork watcher, which the child must see called, and a
  * cleanup watcher, which ev_loop_destroy must call once), and appending to a
  * file under an ev_stat watcher (with inotify, a change made before an ev_run
- * whose iteration polled must have been reported when it returns). Callbacks read further
+ * whose iteration polled must have been reported when it returns), and writing
+ * to the socket of an io watcher in an embedded epoll loop (automatic sweep:
+ * read by the time such an ev_run returns). Callbacks read further
  * operations from the same input (nested ev_run included, to depth 2). docs/reliability-fuzz.md has
  * more.
  *
@@ -52,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -372,6 +375,62 @@ static void stat_cb(struct ev_loop *l, ev_stat *w, int revents)
     stat_changed = 0;
 }
 
+/* An embedded epoll loop (automatic sweep; the embed watcher unreferenced) with an io watcher
+ * on a private socketpair. */
+static struct ev_loop *inner;
+static ev_embed embed_w;
+static ev_io inner_io;
+static int inner_sv[2] = {-1, -1};
+static int inner_reads, inner_sent; /* sent: written since the inner callback last read */
+
+static void inner_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+    CHECK(l == inner && w == &inner_io && revents == EV_READ, "inner io called wrongly");
+    char buf[64];
+    while (read(w->fd, buf, sizeof buf) > 0)
+        ;
+    if (trace)
+        fprintf(stderr, "%*sinner io\n", 2 * in_cb, "");
+    ++inner_reads;
+    inner_sent = 0;
+}
+
+static void inner_send(void)
+{
+    if (inner && write(inner_sv[1], "x", 1) == 1)
+        inner_sent = 1;
+}
+
+static void embed_make(void)
+{
+    if (!(ev_embeddable_backends() & ev_supported_backends() & EVBACKEND_EPOLL))
+        return;
+    if (inner_sv[0] < 0) {
+        CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, inner_sv) == 0, "socketpair");
+        fcntl(inner_sv[0], F_SETFL, O_NONBLOCK);
+    }
+    inner = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
+    CHECK(inner != NULL, "no embeddable loop");
+    ev_io_init(&inner_io, inner_cb, inner_sv[0], EV_READ);
+    ev_io_start(inner, &inner_io);
+    ev_run(inner, EVRUN_NOWAIT); /* what was left in the socket is read here */
+    inner_sent = 0;
+    ev_embed_init(&embed_w, NULL, inner);
+    ev_embed_start(loop, &embed_w);
+    ev_unref(loop);
+}
+
+static void embed_destroy(void)
+{
+    if (!inner)
+        return;
+    ev_ref(loop);
+    ev_embed_stop(loop, &embed_w);
+    ev_io_stop(inner, &inner_io);
+    ev_loop_destroy(inner);
+    inner = NULL;
+}
+
 static void stat_change(void)
 {
     int fd = open(stat_path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -420,6 +479,7 @@ static void fork_check(void)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
           "forked child ended with status %#x (3: fork watcher not called)", (unsigned)st);
     CHECK(fork_calls == 0, "fork watcher called in the parent");
+    inner_sent = 0; /* the child may have read it */
 }
 
 static void drain_onces(void);
@@ -587,6 +647,8 @@ static void run_loop(int once)
     unsigned it0 = ev_iteration(loop);
     int stat_before = stat_changed && stat_w.wd >= 0 && !in_cb; /* watched with inotify */
     int stat_calls0 = stat_calls;
+    int inner_before = inner_sent && !in_cb;
+    int inner_reads0 = inner_reads;
     unsigned closes0 = 0, closed0 = 0; /* closes so far; closed pipe ends now */
     for (int i = 0; i < 2 * NPIPE; ++i) {
         closes0 += closes[i];
@@ -627,6 +689,9 @@ static void run_loop(int once)
         /* inotify's events are queued by the change itself */
         if (stat_before && !select_ebadf)
             CHECK(stat_calls != stat_calls0, "a file change before ev_run was not reported");
+        /* the embedded loop's fd is ready: the embed watcher sweeps it in that iteration */
+        if (inner_before && !select_ebadf)
+            CHECK(inner_reads != inner_reads0, "data for the embedded loop was not read");
     }
     if (in_cb && ev_depth(loop) > 0) {
         /* an outer EVRUN_ONCE may still poll: keep the guard armed */
@@ -656,6 +721,7 @@ static void destroy_loop(void)
     drain_onces();
     ev_ref(loop);
     ev_stat_stop(loop, &stat_w);
+    embed_destroy();
     cleanup_calls = 0;
     /* ev_loop_destroy invokes the cleanup watchers with whatever else is queued (libev too):
      * those callbacks must not start anything (an ev_once made now would never be freed) */
@@ -703,6 +769,7 @@ static void make_loop(unsigned b)
     ev_stat_start(loop, &stat_w);
     ev_unref(loop);
     stat_changed = 0;
+    embed_make();
     for (int i = 0; i < NSLOT; ++i) {
         memset(&pool[i], 0, sizeof pool[i]);
         pool[i].kind = pool_kinds[i];
@@ -870,6 +937,8 @@ static void do_op(void)
             for (int i = 0; i < NSLOT; ++i)
                 if (pool[i].kind == K_IO && ev_is_pending(&pool[i].u.w))
                     pool[i].fed = 1;
+        } else {
+            inner_send(); /* data for the embedded loop */
         }
         break;
     case 22: /* suspend + resume: active timers move by the suspended time */
