@@ -916,9 +916,10 @@ static const void *alone_pending(struct ev_loop *l)
 
 static void run(int flags)
 {
-    if (ev_depth(loop) == 0)
-        st_dirty = 0;
+    unsigned it = ev_iteration(loop);
     int r = run_value(ev_run(loop, flags));
+    if (ev_depth(loop) == 0 && ev_iteration(loop) != it)
+        st_dirty = 0; /* polled: the inotify events were read */
     tracef("  run(%d) = %d\n", flags, r);
 }
 

@@ -5,9 +5,12 @@
  */
 #include "ev/tests/test_util.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <string>
 
 namespace {
 
@@ -119,6 +122,46 @@ TEST_P(DiffFoundTest, NegativeReferenceCountKeepsTheLoopRunning)
     ev_ref(loop);
     ev_ref(loop);
     ev_idle_stop(loop, &i);
+}
+
+int stat_calls;
+
+/* A missing path is watched through its directory; when the file appeared, ev moved the watch to
+ * it only if its own last stat had seen the path missing. After an ev_stat_stat that already
+ * saw the new file, the watch stayed on the directory and later writes were never reported. */
+TEST_P(DiffFoundTest, StatFollowsAFileCreatedAfterAManualStat)
+{
+    char dir[] = "/tmp/ev-diff-found.XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    std::string path = std::string(dir) + "/f";
+    ev_stat w;
+    ev_stat_init(
+        &w, [](struct ev_loop *, ev_stat *, int) { ++stat_calls; }, path.c_str(), 0.);
+    ev_stat_start(loop, &w);
+    if (w.wd < 0) {
+        ev_stat_stop(loop, &w);
+        rmdir(dir);
+        GTEST_SKIP() << "no inotify";
+    }
+    auto append = [&] {
+        int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(write(fd, "x", 1), 1);
+        close(fd);
+    };
+    append();               /* created */
+    ev_stat_stat(loop, &w); /* sees it already */
+    append();
+    stat_calls = 0;
+    ev_run(loop, EVRUN_NOWAIT);
+    EXPECT_EQ(stat_calls, 1);
+    append(); /* only a watch on the file itself reports this one */
+    stat_calls = 0;
+    ev_run(loop, EVRUN_NOWAIT);
+    EXPECT_EQ(stat_calls, 1);
+    ev_stat_stop(loop, &w);
+    unlink(path.c_str());
+    rmdir(dir);
 }
 
 EV_ALL_BACKENDS(DiffFoundTest);
