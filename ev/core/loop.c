@@ -177,7 +177,7 @@ void ev_loop_destroy(EV_P)
 #if EV_CLEANUP_ENABLE
     if (loop->cleanups.cnt) {
         ev__feed_list(loop, &loop->cleanups, EV_CLEANUP);
-        ev_invoke_pending(EV_A);
+        loop->invoke_cb(EV_A); /* as libev: through ev_set_invoke_pending_cb's callback */
     }
 #endif
 #if EV_CHILD_ENABLE && EV_MULTIPLICITY

@@ -164,6 +164,27 @@ TEST_P(DiffFoundTest, StatFollowsAFileCreatedAfterAManualStat)
     rmdir(dir);
 }
 
+int invokes;
+
+/* ev_loop_destroy invokes the cleanup watchers (with whatever else is queued) through the loop's
+ * invoke callback, as ev_run does; ev called ev_invoke_pending directly. */
+TEST_P(DiffFoundTest, LoopDestroyInvokesCleanupsThroughTheInvokeCallback)
+{
+    struct ev_loop *l = ev_loop_new(EVFLAG_NOENV | GetParam());
+    ASSERT_NE(l, nullptr);
+    ev_cleanup c;
+    ev_cleanup_init(&c, [](struct ev_loop *, ev_cleanup *, int) { ++calls; });
+    ev_cleanup_start(l, &c);
+    ev_set_invoke_pending_cb(l, [](struct ev_loop *lp) {
+        ++invokes;
+        ev_invoke_pending(lp);
+    });
+    calls = invokes = 0;
+    ev_loop_destroy(l);
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(invokes, 1);
+}
+
 EV_ALL_BACKENDS(DiffFoundTest);
 
 } // namespace
