@@ -159,7 +159,8 @@ void ev__wake_fork(struct ev_loop *loop)
     ev_io_set(&loop->wake_w, loop->wake_rfd, EV_READ);
     ev__io_start_internal(loop, &loop->wake_w);
     /* Anything sent around the fork is looked at once more. */
-    STORE(&loop->wake_skipped, 1);
+    if (loop->wake_used || LOAD(&loop->async_pending) || LOAD(&loop->sig_pending))
+        STORE(&loop->wake_skipped, 1);
 }
 
 void ev__wake(struct ev_loop *loop, int *flag)
@@ -203,6 +204,7 @@ void ev_async_start(EV_P_ ev_async *w) EV_NOEXCEPT
     __atomic_store_n(&w->sent, 0, __ATOMIC_SEQ_CST);
     if (ev__wake_init(loop) < 0)
         return;
+    loop->wake_used = 1;
     ev__wlist_add(loop, &loop->asyncs, (ev_watcher *)w);
 }
 

@@ -506,6 +506,10 @@ struct ev_loop {
     int wake_skipped;  /* atomic: a writer did not write */
     int async_pending; /* atomic */
     int sig_pending;   /* atomic */
+    /* An async watcher or a caught (not signalfd) signal has used the channel: after a fork
+     * the loop then looks at the flags once more whatever they say, as libev does with its
+     * pipe (which it has in just those cases), and idle watchers wait one iteration. */
+    int wake_used;
 
 #if EV_SIGNAL_ENABLE
     int sigfd; /* signalfd, or -1 */

@@ -180,10 +180,7 @@ void ev_loop_destroy(EV_P)
 #if EV_CLEANUP_ENABLE
     if (loop->cleanups.cnt) {
         ev__feed_list(loop, &loop->cleanups, EV_CLEANUP);
-        if (loop->metrics)
-            ev__metrics_invoke(EV_A); /* counted, and with the slow-callback hook */
-        else
-            ev_invoke_pending(EV_A);
+        loop->invoke_cb(EV_A); /* as libev: through ev_set_invoke_pending_cb's callback */
     }
 #endif
 #if EV_CHILD_ENABLE && EV_MULTIPLICITY
@@ -464,8 +461,10 @@ int ev_run(EV_P_ int flags)
 
     /* ev_break from a callback ends the loop through the test at the end of
      * an iteration; only the callbacks before it (queued earlier, fork and
-     * prepare watchers) need a test of their own. */
-    if (EV__LIKELY(!loop->loop_done))
+     * prepare watchers) need a test of their own. A break from the callbacks
+     * queued earlier still lets the fork and prepare watchers of the first
+     * iteration run, as in libev. */
+    if (EV__LIKELY(!loop->loop_done) || (loop->hooks & (EV__H_FORK | EV__H_PREPARE)))
         do {
             if (EV__UNLIKELY(loop->hooks & (EV__H_FORK | EV__H_PREPARE))) {
                 run_before_hooks(loop);
@@ -480,7 +479,8 @@ int ev_run(EV_P_ int flags)
 
             ev_tstamp timeout = 0.;
             int may_block = !(flags & EVRUN_NOWAIT) &&
-                            !((unsigned)loop->idle_all | loop->pending_mask) && loop->activecnt > 0;
+                            !((unsigned)loop->idle_all | loop->pending_mask) &&
+                            loop->activecnt != 0;
             if (may_block) {
                 STORE(&loop->wake_wanted, 1);
                 EV__STORE_LOAD_FENCE();
@@ -513,7 +513,7 @@ int ev_run(EV_P_ int flags)
 #if EV_VERIFY >= 2
             ev_verify(EV_A);
 #endif
-        } while (EV__LIKELY(loop->activecnt > 0 && !loop->loop_done &&
+        } while (EV__LIKELY(loop->activecnt != 0 && !loop->loop_done &&
                             !(flags & (EVRUN_ONCE | EVRUN_NOWAIT))));
 
     if (loop->loop_done == EVBREAK_ONE)

@@ -249,6 +249,7 @@ static void signal_acquire(struct ev_loop *loop, int signum)
     if (sigfd_add(loop, signum) == 0)
         return;
 #endif
+    loop->wake_used = 1;
     handler_install(loop, signum);
 }
 

@@ -306,8 +306,11 @@ static void infy_wd_event(struct ev_loop *loop, int wd, uint32_t mask)
         ev_stat *w = (ev_stat *)x;
         if (w->wd == wd) {
             int moved = stat_check(loop, w);
+            /* IN_CREATE / IN_MOVED_TO come from a directory watch: the path may exist now
+             * (even when ev_stat_stat already saw it, so that nothing "moved") */
             if (moved || !w->attr.st_nlink ||
-                (mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT))) {
+                (mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_CREATE |
+                         IN_MOVED_TO))) {
                 infy_retarget(loop, w);
                 /* Changes between the old watch and the new one. */
                 stat_check(loop, w);

@@ -11,8 +11,15 @@
  * writes and reads on the pipes, closing a pipe end under its watchers,
  * re-opening a pipe, ev_feed_fd_event, ev_suspend/ev_resume, and destroying
  * and re-creating the loop on another backend (EVFLAG_NOTIMERFD and
- * EVFLAG_SIGNALFD too). Callbacks read further operations from the same input
- * (nested ev_run included, to depth 2). docs/reliability-fuzz.md has more.
+ * EVFLAG_SIGNALFD too), and fork() with ev_loop_fork and a run in the child
+ * (each loop has a fork watcher, which the child must see called, and a
+ * cleanup watcher, which ev_loop_destroy must call once), and appending to a
+ * file under an ev_stat watcher (with inotify, a change made before an ev_run
+ * whose iteration polled must have been reported when it returns), and writing
+ * to the socket of an io watcher in an embedded epoll loop (automatic sweep:
+ * read by the time such an ev_run returns). Callbacks read further
+ * operations from the same input (nested ev_run included, to depth 2). docs/reliability-fuzz.md has
+ * more.
  *
  * After every step: ev_verify(), and a model of what must hold:
  *  - ev_is_active/ev_is_pending of every pool watcher match the model (start
@@ -47,6 +54,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -219,6 +228,7 @@ static int model_refs(void)
 }
 
 static void do_ops(int max);
+static int destroying; /* inside ev_loop_destroy (see destroy_loop) */
 
 /* ---- callbacks ------------------------------------------------------------------------------ */
 
@@ -232,7 +242,8 @@ static void cb_common(struct slot *s, int revents)
     ++in_cb;
     s->fed = 0;
     verify_pool("callback entry");
-    do_ops((int)(byte() % 4));
+    if (!destroying)
+        do_ops((int)(byte() % 4));
     --in_cb;
 }
 
@@ -343,6 +354,134 @@ static void once_cb(int revents, void *arg)
 }
 
 /* Before a loop goes: every ev_once must fire (an unfired one would leak, as in libev). */
+/* A fork watcher (unreferenced) and a cleanup watcher beside the pool, in every loop. */
+static ev_fork fork_w;
+static ev_cleanup cleanup_w;
+static int fork_calls, cleanup_calls;
+
+/* An ev_stat watcher (unreferenced) on a private file that grows by one byte per change. */
+static ev_stat stat_w;
+static char stat_path[64];
+static int stat_calls, stat_changed; /* changed: since its last callback */
+
+static void stat_cb(struct ev_loop *l, ev_stat *w, int revents)
+{
+    CHECK(l == loop && w == &stat_w && (revents & EV_STAT), "stat watcher called wrongly");
+    if (!(revents & ~EV_STAT) && stat_changed)
+        CHECK(w->attr.st_size != w->prev.st_size, "stat callback without a size change");
+    if (trace)
+        fprintf(stderr, "%*sstat cb size %lld\n", 2 * in_cb, "", (long long)w->attr.st_size);
+    ++stat_calls;
+    stat_changed = 0;
+}
+
+/* An embedded epoll loop (automatic sweep; the embed watcher unreferenced) with an io watcher
+ * on a private socketpair. */
+static struct ev_loop *inner;
+static ev_embed embed_w;
+static ev_io inner_io;
+static int inner_sv[2] = {-1, -1};
+static int inner_reads, inner_sent; /* sent: written since the inner callback last read */
+
+static void inner_cb(struct ev_loop *l, ev_io *w, int revents)
+{
+    CHECK(l == inner && w == &inner_io && revents == EV_READ, "inner io called wrongly");
+    char buf[64];
+    while (read(w->fd, buf, sizeof buf) > 0)
+        ;
+    if (trace)
+        fprintf(stderr, "%*sinner io\n", 2 * in_cb, "");
+    ++inner_reads;
+    inner_sent = 0;
+}
+
+static void inner_send(void)
+{
+    if (inner && write(inner_sv[1], "x", 1) == 1)
+        inner_sent = 1;
+}
+
+static void embed_make(void)
+{
+    if (!(ev_embeddable_backends() & ev_supported_backends() & EVBACKEND_EPOLL))
+        return;
+    if (inner_sv[0] < 0) {
+        CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, inner_sv) == 0, "socketpair");
+        fcntl(inner_sv[0], F_SETFL, O_NONBLOCK);
+    }
+    inner = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
+    CHECK(inner != NULL, "no embeddable loop");
+    ev_io_init(&inner_io, inner_cb, inner_sv[0], EV_READ);
+    ev_io_start(inner, &inner_io);
+    ev_run(inner, EVRUN_NOWAIT); /* what was left in the socket is read here */
+    inner_sent = 0;
+    ev_embed_init(&embed_w, NULL, inner);
+    ev_embed_start(loop, &embed_w);
+    ev_unref(loop);
+}
+
+static void embed_destroy(void)
+{
+    if (!inner)
+        return;
+    ev_ref(loop);
+    ev_embed_stop(loop, &embed_w);
+    ev_io_stop(inner, &inner_io);
+    ev_loop_destroy(inner);
+    inner = NULL;
+}
+
+static void stat_change(void)
+{
+    int fd = open(stat_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t r = write(fd, "x", 1);
+        (void)r;
+        close(fd);
+        stat_changed = 1;
+    }
+}
+
+static void fork_cb(struct ev_loop *l, ev_fork *w, int revents)
+{
+    CHECK(l == loop && w == &fork_w && revents == EV_FORK, "fork watcher called wrongly");
+    ++fork_calls;
+}
+
+static void cleanup_cb(struct ev_loop *l, ev_cleanup *w, int revents)
+{
+    CHECK(l == loop && w == &cleanup_w && revents == EV_CLEANUP, "cleanup watcher called wrongly");
+    ++cleanup_calls;
+}
+
+/* fork(); the child calls ev_loop_fork and runs the loop once (its callbacks go on reading
+ * the input, with every check): its fork watcher must have been called (more than once is
+ * possible: a callback queued before the run may break the loop before the fork is applied,
+ * and the next ev_run, nested or not, runs the fork watchers again, as libev's ev_run does). */
+static void fork_check(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        fork_calls = 0;
+        /* a signal still pending in the kernel (blocked for a signalfd) is not inherited */
+        for (int i = 0; i < NSLOT; ++i)
+            if (pool[i].kind == K_SIGNAL)
+                pool[i].sent = 0;
+        ev_loop_fork(loop);
+        ev_run(loop, EVRUN_NOWAIT);
+        _exit(fork_calls >= 1 ? 0 : 3);
+    }
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "forked child ended with status %#x (3: fork watcher not called)", (unsigned)st);
+    CHECK(fork_calls == 0, "fork watcher called in the parent");
+    inner_sent = 0; /* the child may have read it */
+}
+
 static void drain_onces(void);
 
 static void guard_cb(struct ev_loop *l, ev_timer *w, int revents)
@@ -506,6 +645,10 @@ static void run_loop(int once)
         got_before[i] = pool[i].got;
     }
     unsigned it0 = ev_iteration(loop);
+    int stat_before = stat_changed && stat_w.wd >= 0 && !in_cb; /* watched with inotify */
+    int stat_calls0 = stat_calls;
+    int inner_before = inner_sent && !in_cb;
+    int inner_reads0 = inner_reads;
     unsigned closes0 = 0, closed0 = 0; /* closes so far; closed pipe ends now */
     for (int i = 0; i < 2 * NPIPE; ++i) {
         closes0 += closes[i];
@@ -543,6 +686,12 @@ static void run_loop(int once)
             if (async_before[i] && !(pool[i].kind == K_SIGNAL && select_ebadf))
                 CHECK(pool[i].got != got_before[i],
                       "async/signal %d sent before ev_run but not delivered", i);
+        /* inotify's events are queued by the change itself */
+        if (stat_before && !select_ebadf)
+            CHECK(stat_calls != stat_calls0, "a file change before ev_run was not reported");
+        /* the embedded loop's fd is ready: the embed watcher sweeps it in that iteration */
+        if (inner_before && !select_ebadf)
+            CHECK(inner_reads != inner_reads0, "data for the embedded loop was not read");
     }
     if (in_cb && ev_depth(loop) > 0) {
         /* an outer EVRUN_ONCE may still poll: keep the guard armed */
@@ -570,7 +719,16 @@ static void destroy_loop(void)
     if (!loop)
         return;
     drain_onces();
+    ev_ref(loop);
+    ev_stat_stop(loop, &stat_w);
+    embed_destroy();
+    cleanup_calls = 0;
+    /* ev_loop_destroy invokes the cleanup watchers with whatever else is queued (libev too):
+     * those callbacks must not start anything (an ev_once made now would never be freed) */
+    destroying = 1;
     ev_loop_destroy(loop);
+    destroying = 0;
+    CHECK(cleanup_calls == 1, "cleanup watcher called %d times by ev_loop_destroy", cleanup_calls);
     loop = NULL;
 }
 
@@ -595,6 +753,23 @@ static void make_loop(unsigned b)
     onces_out = onces_refs = 0;
     order_iter = ~0u;
     ev_timer_init(&guard, guard_cb, 0., 0.);
+    ev_fork_init(&fork_w, fork_cb);
+    ev_fork_start(loop, &fork_w);
+    ev_unref(loop); /* outside the model's reference count */
+    ev_cleanup_init(&cleanup_w, cleanup_cb);
+    ev_cleanup_start(loop, &cleanup_w); /* holds no reference (as in libev) */
+    fork_calls = 0;
+    if (!stat_path[0]) {
+        snprintf(stat_path, sizeof stat_path, "%s", "/tmp/ev-api-fuzz-stat.XXXXXX");
+        int fd = mkstemp(stat_path);
+        CHECK(fd >= 0, "mkstemp: %s", strerror(errno));
+        close(fd);
+    }
+    ev_stat_init(&stat_w, stat_cb, stat_path, 0.);
+    ev_stat_start(loop, &stat_w);
+    ev_unref(loop);
+    stat_changed = 0;
+    embed_make();
     for (int i = 0; i < NSLOT; ++i) {
         memset(&pool[i], 0, sizeof pool[i]);
         pool[i].kind = pool_kinds[i];
@@ -762,6 +937,8 @@ static void do_op(void)
             for (int i = 0; i < NSLOT; ++i)
                 if (pool[i].kind == K_IO && ev_is_pending(&pool[i].u.w))
                     pool[i].fed = 1;
+        } else {
+            inner_send(); /* data for the embedded loop */
         }
         break;
     case 22: /* suspend + resume: active timers move by the suspended time */
@@ -774,7 +951,12 @@ static void do_op(void)
         }
         break;
     case 23:
-        ev_now_update(loop);
+        if (op & 0x80 && !in_cb)
+            fork_check();
+        else if (op & 0x40)
+            stat_change();
+        else
+            ev_now_update(loop);
         break;
     case 24: /* ev_once with a timeout (0 or 1 us) and maybe a pipe fd */
         if (!draining) {
