@@ -265,8 +265,8 @@ static int setup(void)
 int main(int argc, char **argv)
 {
     static const struct bench_test tests[] = {
-        {"classic", classic}, {"timers", timers}, {"again", again},   {"reset", reset},
-        {"idle", idle},       {"ready", ready},   {"memory", memory}, {"rereg", rereg},
-        {NULL, NULL}};
+        {"classic", classic}, {"timers", timers}, {"again", again},
+        {"reset", reset},     {"idle", idle},     {"ready", ready},
+        {"memory", memory},   {"rereg", rereg},   {NULL, NULL}};
     return bench_main(argc, argv, tests, setup);
 }
