@@ -8,6 +8,8 @@
 #   cannot run an aarch64 ELF here, runs this script again, and it starts qemu on EV_QEMU_EXE.
 # - EV_TEST_EMULATOR=qemu-user tells tests what runs them: qemu-user emulates no io_uring (ev
 #   falls back to epoll) and no select() on fds >= FD_SETSIZE; tests of those skip with a reason.
+# - EV_RUN_TARGET, set for a test that is a script, names this wrapper, so the script can run the
+#   aarch64 programs it was given (unset natively: the programs then run as they are).
 set -euo pipefail
 QEMU=${QEMU_AARCH64:-qemu-aarch64}
 SYSROOT=/usr/aarch64-linux-gnu
@@ -26,6 +28,9 @@ if (($# > 0)) && is_aarch64_elf "$1"; then
 elif [[ -n ${EV_QEMU_EXE:-} ]] && { (($# == 0)) || [[ ! -f $1 ]]; }; then
     exe=$EV_QEMU_EXE # re-executed as argv[0] of the program: the arguments are the program's
 else
+    # A script (or host program) runs as it is; it can start aarch64 programs of its own through
+    # "$EV_RUN_TARGET" (this script), as diff_replay_test.sh does with its driver.
+    export EV_RUN_TARGET=$self
     exec "$@"
 fi
 if ! command -v "$QEMU" >/dev/null 2>&1; then

@@ -2,7 +2,9 @@
 # Replays the differential fuzzer's seeds and regression inputs: each runs through diff_driver.c
 # built against ev (the Bazel-built $1, in the configuration under test) and against Debian's
 # libev 4.33 (compiled here from $2 with /usr/include/ev.h and -lev), and the traces must be
-# equal. Skipped (with a message) only when Debian's libev-dev is not installed.
+# equal. Skipped (with a message) only when Debian's libev-dev is not installed. Under a cross
+# configuration the ev driver is a target program: it runs through $EV_RUN_TARGET (the
+# --run_under wrapper, e.g. tools/xplat/qemu_aarch64.sh), and its trace must still equal libev's.
 set -u
 ev_driver=$(readlink -f "$1") src=$2
 shift 2
@@ -21,7 +23,7 @@ for dir in "$@"; do
         case "$f" in *.md) continue ;; esac
         n=$((n + 1))
         "$work/libev_driver" "$f" >"$work/libev.out" 2>&1
-        "$ev_driver" "$f" >"$work/ev.out" 2>&1
+        ${EV_RUN_TARGET:+"$EV_RUN_TARGET"} "$ev_driver" "$f" >"$work/ev.out" 2>&1
         if ! cmp -s "$work/libev.out" "$work/ev.out"; then
             echo "FAIL: $f: traces differ (< libev 4.33, > ev)"
             diff "$work/libev.out" "$work/ev.out" | head -40
