@@ -8,6 +8,7 @@
 # 2. compiles and links every GoogleTest suite of ev/tests against it, with the deps that
 #    ev/tests/BUILD.bazel gives it (event_* tests: the libevent shim and the example programs;
 #    evpp*: ev++.h; evpp_echo_test: the echo server), plus ev/tests/stress/*, ev/tests/more/*,
+#    ev/tests/cov/*/* (tests written for paths the others miss),
 #    ev/tests/c/compat3_prog.c, and the emu suites of ev/tests/emu/BUILD.bazel against the
 #    emulated build;
 # 3. runs them (each with a time limit), collects with lcov, writes an HTML report with genhtml
@@ -127,7 +128,7 @@ emu_objs=("$out"/obj/emu/*.o)
 cmds=$out/logs/link.cmds
 : >"$cmds"
 tests=()
-for src in ev/tests/*_test.cc ev/tests/stress/*_test.cc ev/tests/more/*_test.cc; do
+for src in ev/tests/*_test.cc ev/tests/stress/*_test.cc ev/tests/more/*_test.cc ev/tests/cov/*/*_test.cc; do
     [[ -e $src ]] || continue
     name=$(basename "$src" .cc)
     dir=$(basename "$(dirname "$src")")
