@@ -58,15 +58,13 @@ event_log_cb ev__event_log_fn;
 
 /* libevent's log.c, when the program carries it (evdns.c and evutil.c users
  * do): its callback then holds the program's log function, out of our reach,
- * so our messages go through these. Weak: NULL without log.c. */
+ * so our warnings go through its event_warnx. Weak: NULL without log.c. */
 #if defined(__GNUC__) || defined(__clang__)
 #define SHIM_WEAK __attribute__((weak))
 #else
 #define SHIM_WEAK
 #endif
 extern void event_warnx(const char *fmt, ...) SHIM_WEAK;
-extern void event_msgx(const char *fmt, ...) SHIM_WEAK;
-extern void _event_debugx(const char *fmt, ...) SHIM_WEAK;
 
 /* ev lets one loop own a signal at a time (libev asserts otherwise): the
  * shim refuses a second base instead. sig_users counts added events. */
@@ -79,12 +77,13 @@ static struct sigaction sig_saved[NSIG];
 
 #if defined(__GNUC__) || defined(__clang__)
 #define COLD __attribute__((cold, noinline))
-__attribute__((cold, noinline, format(printf, 2, 3)))
+__attribute__((cold, noinline, format(printf, 1, 2)))
 #else
 #define COLD
 #endif
+/* Every message of the shim is a warning about misuse (_EVENT_LOG_WARN). */
 static void
-log_msg(int severity, const char *fmt, ...)
+log_warn(const char *fmt, ...)
 {
     char buf[256];
     va_list ap;
@@ -92,23 +91,12 @@ log_msg(int severity, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     event_log_cb fn = ev__event_log_fn;
-    if (fn) {
-        fn(severity, buf);
-        return;
-    }
-    if (event_warnx) {
-        /* log.c's entry points keep its own format and callback; it has
-         * none for errors that do not exit, so those go as warnings. */
-        if (severity == _EVENT_LOG_DEBUG && _event_debugx)
-            _event_debugx("%s", buf);
-        else if (severity == _EVENT_LOG_MSG && event_msgx)
-            event_msgx("%s", buf);
-        else
-            event_warnx("%s", buf);
-        return;
-    }
-    static const char *const names[] = {"debug", "msg", "warn", "err"};
-    fprintf(stderr, "[%s] %s\n", names[severity & 3], buf);
+    if (fn)
+        fn(_EVENT_LOG_WARN, buf);
+    else if (event_warnx) /* log.c's own format and callback */
+        event_warnx("%s", buf);
+    else
+        fprintf(stderr, "[warn] %s\n", buf);
 }
 
 /* ---------------------------------------------------------------------------
@@ -119,11 +107,10 @@ static void state_cleanup_cb(struct ev_loop *loop, ev_cleanup *w, int revents)
 {
     struct base_state *st = (struct base_state *)w->data;
     pthread_mutex_lock(&registry_lock);
-    for (struct base_state **p = &registry; *p; p = &(*p)->next)
-        if (*p == st) {
-            *p = st->next;
-            break;
-        }
+    struct base_state **p = &registry;
+    while (*p != st) /* every state is in the registry */
+        p = &(*p)->next;
+    *p = st->next;
     if (current == st)
         current = NULL;
     for (int s = 1; s < NSIG; ++s)
@@ -199,8 +186,11 @@ void *event_init(void)
         return NULL;
     default_taken = 1;
     struct base_state *st = state_of(loop);
-    if (!st)
+    if (!st) {
+        if (loop != ev_default_loop_ptr)
+            ev_loop_destroy(loop); /* out of memory: do not leak the new loop */
         return NULL;
+    }
     current = st;
     return loop;
 }
@@ -226,8 +216,22 @@ void event_base_free(struct event_base *base)
     if (current && current->loop == loop)
         current = NULL;
     /* The default loop may also serve ev code: libev never destroys it here. */
-    if (loop != ev_default_loop_ptr)
-        ev_loop_destroy(loop); /* the cleanup watcher frees the state */
+    if (loop == ev_default_loop_ptr)
+        return;
+    /* Signals of events still added: ev's teardown leaves SIG_DFL, libevent
+     * puts back what the program had (sig_saved stays as it is meanwhile:
+     * only the first add of a signal without owner writes it). */
+    unsigned char owned[NSIG];
+    pthread_mutex_lock(&registry_lock);
+    for (int s = 1; s < NSIG; ++s)
+        owned[s] = sig_owner[s] == loop;
+    pthread_mutex_unlock(&registry_lock);
+    ev_loop_destroy(loop); /* the cleanup watcher frees the state */
+    pthread_mutex_lock(&registry_lock);
+    for (int s = 1; s < NSIG; ++s)
+        if (owned[s] && !sig_owner[s])
+            sigaction(s, &sig_saved[s], NULL);
+    pthread_mutex_unlock(&registry_lock);
 }
 
 int event_reinit(struct event_base *base)
@@ -352,22 +356,6 @@ static int ev_priority_of(const struct base_state *st, int pri)
     return EV_MAXPRI - step;
 }
 
-static void sync_flags(struct event *ev)
-{
-    int f = EVLIST_INIT;
-    if (is_signal_event(ev)) {
-        if (ev_is_active(&ev->iosig.sig))
-            f |= EVLIST_SIGNAL;
-    } else if (ev_is_active(&ev->iosig.io)) {
-        f |= EVLIST_INSERTED;
-    }
-    if (ev_is_active(&ev->to))
-        f |= EVLIST_TIMEOUT;
-    if (f != EVLIST_INIT)
-        f |= EVLIST_ACTIVE;
-    ev->ev_flags = f;
-}
-
 static void forget_deferred(struct base_state *st, struct event *ev)
 {
     if (!st || !st->ndeferred)
@@ -445,8 +433,8 @@ static inline void fire(struct ev_loop *loop, struct event *ev, ev_watcher *w, i
     }
     int res = revents & EVENT_BITS;
     int error = revents & EV_ERROR; /* ev stopped the fd's watchers (bad fd) */
-    if (error)
-        res |= ev->ev_events & (EV_READ | EV_WRITE);
+    if (error) /* ev says EV_READ | EV_WRITE; libevent hands only the event's own bits */
+        res = (res & ~(EV_READ | EV_WRITE)) | (ev->ev_events & (EV_READ | EV_WRITE));
     /* A persistent event that stays armed keeps its flags: nothing of it
      * was stopped (its timeout, had it fired, would disarm it). */
     if ((res & EV_TIMEOUT) || !(ev->ev_events & EV_PERSIST) || error)
@@ -511,8 +499,7 @@ void event_set(struct event *ev, int fd, short events, event_callback_fn cb, voi
 static int check_set(const struct event *ev, const char *call)
 {
     if (!ev || !(ev->ev_flags & EVLIST_INIT)) {
-        log_msg(_EVENT_LOG_WARN, "%s: event %p was not prepared with event_set", call,
-                (const void *)ev);
+        log_warn("%s: event %p was not prepared with event_set", call, (const void *)ev);
         return -1;
     }
     return 0;
@@ -523,7 +510,7 @@ int event_base_set(struct event_base *base, struct event *ev)
     if (check_set(ev, "event_base_set") < 0)
         return -1;
     if (ev->ev_flags != EVLIST_INIT) {
-        log_msg(_EVENT_LOG_WARN, "event_base_set: event %p is added; delete it first", (void *)ev);
+        log_warn("event_base_set: event %p is added; delete it first", (void *)ev);
         return -1;
     }
     attach(ev, base, base_state(base));
@@ -551,16 +538,16 @@ static COLD int add_unusual(struct event *ev, int pri)
         return -1;
     struct ev_loop *loop = (struct ev_loop *)ev->ev_base;
     if (!loop) {
-        log_msg(_EVENT_LOG_WARN, "event_add: event %p has no base", (void *)ev);
+        log_warn("event_add: event %p has no base", (void *)ev);
         return -1;
     }
     int signum = ev->ev_fd;
     if (ev->ev_events & (EV_READ | EV_WRITE)) {
-        log_msg(_EVENT_LOG_WARN, "event_add: EV_SIGNAL cannot be combined with EV_READ/EV_WRITE");
+        log_warn("event_add: EV_SIGNAL cannot be combined with EV_READ/EV_WRITE");
         return -1;
     }
     if (signum < 1 || signum >= NSIG) {
-        log_msg(_EVENT_LOG_WARN, "event_add: signal number %d out of range", signum);
+        log_warn("event_add: signal number %d out of range", signum);
         return -1;
     }
     if (!ev_is_active(&ev->iosig.sig)) {
@@ -573,8 +560,7 @@ static COLD int add_unusual(struct event *ev, int pri)
         }
         pthread_mutex_unlock(&registry_lock);
         if (taken) {
-            log_msg(_EVENT_LOG_WARN, "event_add: signal %d is already handled by another base",
-                    signum);
+            log_warn("event_add: signal %d is already handled by another base", signum);
             return -1;
         }
         ev_signal_set(&ev->iosig.sig, signum);
@@ -620,7 +606,7 @@ int event_add(struct event *ev, struct timeval *tv)
         flags |= EVLIST_SIGNAL;
     } else if (events & (EV_READ | EV_WRITE)) {
         if (SHIM_UNLIKELY(ev->ev_fd < 0)) {
-            log_msg(_EVENT_LOG_WARN, "event_add: negative fd %d", ev->ev_fd);
+            log_warn("event_add: negative fd %d", ev->ev_fd);
             return -1;
         }
         if (!ev_is_active(&ev->iosig.io)) {
@@ -719,13 +705,12 @@ int event_base_once(struct event_base *base, int fd, short events, event_callbac
                     struct timeval *tv)
 {
     if (!base || (events & EV_SIGNAL) || !(events & (EV_READ | EV_WRITE | EV_TIMEOUT))) {
-        log_msg(_EVENT_LOG_WARN,
-                "event_once: needs EV_READ, EV_WRITE or EV_TIMEOUT, not EV_SIGNAL");
+        log_warn("event_once: needs EV_READ, EV_WRITE or EV_TIMEOUT, not EV_SIGNAL");
         return -1;
     }
     int io = events & (EV_READ | EV_WRITE);
     if (io && fd < 0) {
-        log_msg(_EVENT_LOG_WARN, "event_once: negative fd %d", fd);
+        log_warn("event_once: negative fd %d", fd);
         return -1;
     }
     struct once_thunk *t = malloc(sizeof *t);
@@ -752,8 +737,7 @@ int event_base_priority_init(struct event_base *base, int npri)
 {
     struct base_state *st = base ? base_state(base) : NULL;
     if (!st || npri < 1 || npri > MAX_PRIORITIES) {
-        log_msg(_EVENT_LOG_WARN, "event_priority_init: %d priorities (1..%d allowed)", npri,
-                MAX_PRIORITIES);
+        log_warn("event_priority_init: %d priorities (1..%d allowed)", npri, MAX_PRIORITIES);
         return -1;
     }
     st->npri = npri;
@@ -772,8 +756,7 @@ int event_priority_set(struct event *ev, int pri)
     struct base_state *st = ev->ev_base ? event_state(ev) : NULL;
     int npri = st ? st->npri : 1;
     if (pri < 0 || pri >= npri) {
-        log_msg(_EVENT_LOG_WARN, "event_priority_set: priority %d out of range 0..%d", pri,
-                npri - 1);
+        log_warn("event_priority_set: priority %d out of range 0..%d", pri, npri - 1);
         return -1;
     }
     if (ev_is_pending(&ev->iosig.io) || ev_is_pending(&ev->to))

@@ -125,7 +125,8 @@ const char *event_get_method(void);
  * later calls new loops. event_base_new() makes a loop and leaves the current
  * base alone. Both return NULL if no backend can be initialised.
  * event_base_free(NULL) frees the current base; the default loop is never
- * destroyed (it may be shared with ev code), only forgotten as current base.
+ * destroyed (it may be shared with ev code), only forgotten as current base;
+ * signals of events still added go back to the program's earlier handlers.
  * event_reinit() must be called in the child after fork(); returns 0. */
 void *event_init(void);
 struct event_base *event_base_new(void);
