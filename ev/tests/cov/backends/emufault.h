@@ -1,11 +1,12 @@
 /*
  * emufault.h - failures injected into the emulated kqueue and event-port calls
  * (ev/tests/emu), for tests of kqueue.c and port.c linked with //ev/tests/emu:core_emu: the
- * backends' calls go through -Wl,--wrap (BUILD.bazel's EMUFAULT_WRAPS; the line below tells
+ * backends' calls go through -Wl,--wrap (BUILD.bazel's EMUFAULT_WRAPS; the lines below tell
  * tools/coverage.sh). Single-threaded use.
  */
-// coverage.sh: lib=emu ev/tests/cov/backends/emufault.cc -Wl,--wrap=ev_emu_kqueue
-// -Wl,--wrap=ev_emu_kevent -Wl,--wrap=ev_emu_port_create -Wl,--wrap=ev_emu_port_getn
+// coverage.sh: lib=emu ev/tests/cov/backends/emufault.cc
+// coverage.sh: -Wl,--wrap=ev_emu_kqueue -Wl,--wrap=ev_emu_kevent
+// coverage.sh: -Wl,--wrap=ev_emu_port_create -Wl,--wrap=ev_emu_port_getn
 #ifndef EV_TESTS_COV_BACKENDS_EMUFAULT_H_
 #define EV_TESTS_COV_BACKENDS_EMUFAULT_H_
 

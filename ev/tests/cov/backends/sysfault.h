@@ -2,11 +2,11 @@
  * sysfault.h - failures injected into the system calls the Linux backends make without a libc
  * wrapper of their own (io_uring and Linux AIO go through syscall(2)), and into epoll_create1 and
  * mmap, and a fake kernel release for uname. Like ev/tests/fault/inject.h, it works by -Wl,--wrap
- * (BUILD.bazel's SYSFAULT_WRAPS; the line below tells tools/coverage.sh), with the library linked
+ * (BUILD.bazel's SYSFAULT_WRAPS; the lines below tell tools/coverage.sh), with the library linked
  * statically. Single-threaded use.
  */
-// coverage.sh: ev/tests/cov/backends/sysfault.cc -Wl,--wrap=syscall -Wl,--wrap=epoll_create1
-// -Wl,--wrap=mmap -Wl,--wrap=uname
+// coverage.sh: ev/tests/cov/backends/sysfault.cc
+// coverage.sh: -Wl,--wrap=syscall -Wl,--wrap=epoll_create1 -Wl,--wrap=mmap -Wl,--wrap=uname
 #ifndef EV_TESTS_COV_BACKENDS_SYSFAULT_H_
 #define EV_TESTS_COV_BACKENDS_SYSFAULT_H_
 
