@@ -131,15 +131,12 @@ static int epoll_init(struct ev_loop *loop)
 
 static void epoll_destroy(struct ev_loop *loop)
 {
-    struct epoll_state *s = (struct epoll_state *)loop->bstate;
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd);
+    struct epoll_state *s = (struct epoll_state *)loop->bstate; /* init succeeded */
+    close(loop->backend_fd);
     loop->backend_fd = -1;
-    if (s) {
-        ev__free(s->events);
-        ev__free(s->eperm);
-        ev__free(s);
-    }
+    ev__free(s->events);
+    ev__free(s->eperm);
+    ev__free(s);
     loop->bstate = NULL;
 }
 

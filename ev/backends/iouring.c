@@ -325,15 +325,12 @@ static int uring_init(struct ev_loop *loop)
 
 static void uring_destroy(struct ev_loop *loop)
 {
-    struct uring_state *s = (struct uring_state *)loop->bstate;
-    if (s) {
-        ring_unmap(s);
-        ev__free(s->q);
-        ev__free(s->vf);
-        ev__free(s);
-    }
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd); /* cancels every request still armed */
+    struct uring_state *s = (struct uring_state *)loop->bstate; /* init succeeded */
+    ring_unmap(s);
+    ev__free(s->q);
+    ev__free(s->vf);
+    ev__free(s);
+    close(loop->backend_fd); /* cancels every request still armed */
     loop->backend_fd = -1;
     loop->bstate = NULL;
 }

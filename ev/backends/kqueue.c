@@ -63,15 +63,12 @@ static int kqueue_init(struct ev_loop *loop)
 
 static void kqueue_destroy(struct ev_loop *loop)
 {
-    struct kqueue_state *s = loop->bstate;
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd);
+    struct kqueue_state *s = loop->bstate; /* init succeeded */
+    close(loop->backend_fd);
     loop->backend_fd = -1;
-    if (s) {
-        ev__free(s->changes);
-        ev__free(s->events);
-        ev__free(s);
-    }
+    ev__free(s->changes);
+    ev__free(s->events);
+    ev__free(s);
     loop->bstate = NULL;
 }
 

@@ -285,19 +285,16 @@ static void free_iocbs(struct aio_state *s)
 
 static void aio_destroy(struct ev_loop *loop)
 {
-    struct aio_state *s = (struct aio_state *)loop->bstate;
-    if (s) {
-        if (s->forks == ev__fork_count())
-            sys_io_destroy(s->ctx); /* cancels every poll (a child has no context) */
-        free_iocbs(s);
-        ev__free(s->queue);
-        ev__free(s->sub);
-        ev__free(s->ep);
-        ev__free(s->events);
-        ev__free(s);
-    }
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd);
+    struct aio_state *s = (struct aio_state *)loop->bstate; /* init succeeded */
+    if (s->forks == ev__fork_count())
+        sys_io_destroy(s->ctx); /* cancels every poll (a child has no context) */
+    free_iocbs(s);
+    ev__free(s->queue);
+    ev__free(s->sub);
+    ev__free(s->ep);
+    ev__free(s->events);
+    ev__free(s);
+    close(loop->backend_fd);
     loop->backend_fd = -1;
     loop->bstate = NULL;
 }
@@ -443,9 +440,7 @@ static void aio_modify(struct ev_loop *loop, int fd, int oev, int nev)
  * had to be made again (everything is queued anew for the next round). */
 static int submit(struct ev_loop *loop)
 {
-    struct aio_state *s = (struct aio_state *)loop->bstate;
-    if (EV__UNLIKELY(s->epoll_only))
-        s->qcnt = 0;
+    struct aio_state *s = (struct aio_state *)loop->bstate; /* not epoll_only (see aio_poll) */
     if (!s->qcnt)
         return 0;
     if (EV__UNLIKELY(s->inflight + s->qcnt > s->nr)) {

@@ -59,14 +59,11 @@ static int port_init(struct ev_loop *loop)
 
 static void port_destroy(struct ev_loop *loop)
 {
-    struct port_state *s = loop->bstate;
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd);
+    struct port_state *s = loop->bstate; /* init succeeded */
+    close(loop->backend_fd);
     loop->backend_fd = -1;
-    if (s) {
-        ev__free(s->events);
-        ev__free(s);
-    }
+    ev__free(s->events);
+    ev__free(s);
     loop->bstate = NULL;
 }
 
