@@ -172,6 +172,27 @@ TEST_P(EmuFault, FailingWaitGoesToSyserrAndTheLoopGoesOn)
     EXPECT_EQ(c.revents, EV_READ);
 }
 
+/* A timer decades away: the wait is clamped to 1e9 s; an interrupted wait returns from
+ * EVRUN_ONCE (in a child, so that a missed injection ends as SIGALRM, not a hang). */
+TEST_P(EmuFault, WaitForATimerDecadesAwayIsClamped)
+{
+    ev_timer t;
+    ev_timer_init(
+        &t, [](struct ev_loop *, ev_timer *, int) {}, 2e9, 0.);
+    ev_timer_start(loop, &t);
+    ev_run(loop, EVRUN_NOWAIT);
+    InChild([&] {
+        ev_loop_fork(loop);
+        ev_run(loop, EVRUN_NOWAIT);
+        emufault::Arm(Wait(), EINTR, 1);
+        ev_run(loop, EVRUN_ONCE);
+        EXPECT_EQ(emufault::Injected(Wait()), 1);
+        EXPECT_TRUE(ev_is_active(&t));
+        EXPECT_TRUE(syserrs.empty());
+    });
+    ev_timer_stop(loop, &t);
+}
+
 TEST_P(EmuFault, ManyReadyFdsInOneIteration)
 {
     std::vector<std::unique_ptr<Counter>> cs;

@@ -500,6 +500,39 @@ TEST_F(BackendFault, IoUringCompletionRingOverflowLosesNothing)
     setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* A timer decades away: io_uring and AIO clamp the wait to 1e9 s (the kernel's timespec is
+ * fine, but the loop wakes and waits again anyway); an interrupted wait returns from EVRUN_ONCE.
+ * In a child, so that a wait the injection missed ends as SIGALRM, not a hang. */
+TEST_F(BackendFault, WaitForATimerDecadesAwayIsClamped)
+{
+    for (unsigned b : {(unsigned)EVBACKEND_IOURING, (unsigned)EVBACKEND_LINUXAIO}) {
+        if (!(ev_supported_backends() & b))
+            continue;
+        SCOPED_TRACE(b);
+        if (loop)
+            ev_loop_destroy(loop);
+        loop = ev_loop_new(EVFLAG_NOENV | b);
+        ASSERT_NE(loop, nullptr);
+        ev_timer t;
+        ev_timer_init(
+            &t, [](struct ev_loop *, ev_timer *, int) {}, 2e9, 0.);
+        ev_timer_start(loop, &t);
+        ev_run(loop, EVRUN_NOWAIT);
+        InChild([&] {
+            ev_loop_fork(loop);
+            ev_run(loop, EVRUN_NOWAIT); /* the child's own ring or context */
+            sysfault::Call wait =
+                b == EVBACKEND_IOURING ? sysfault::IO_URING_ENTER : sysfault::IO_GETEVENTS;
+            sysfault::Arm(wait, EINTR, 1);
+            ev_run(loop, EVRUN_ONCE);
+            EXPECT_EQ(sysfault::Injected(wait), 1);
+            EXPECT_TRUE(ev_is_active(&t));
+            EXPECT_TRUE(syserrs.empty());
+        });
+        ev_timer_stop(loop, &t);
+    }
+}
+
 /* ---- Linux AIO --------------------------------------------------------------------------- */
 
 TEST_F(BackendFault, AioRefusedFileIsWatchedThroughEpoll)
