@@ -641,6 +641,56 @@ TEST_F(BackendFault, AioEpollPollThatCannotBeSubmitted)
     EXPECT_EQ(syserrs[0], "(libev) linuxaio io_submit");
 }
 
+TEST_F(BackendFault, AioEpollSetFailingToWaitGoesToSyserr)
+{
+    NEED(EVBACKEND_LINUXAIO);
+    int sv[2];
+    Pair(sv);
+    Counter c;
+    Watch(c, sv[0], EV_READ);
+    sysfault::Arm(sysfault::IO_SUBMIT, EINVAL, 1); /* to the epoll set */
+    ev_run(loop, EVRUN_NOWAIT);
+    ASSERT_EQ(write(sv[1], "x", 1), 1); /* the set's fd polls ready: it is drained */
+    inject::Arm(inject::EPOLL_WAIT, ENOMEM, 1);
+    EXPECT_TRUE(Spin([&] { return inject::Injected(inject::EPOLL_WAIT) > 0; }));
+    ASSERT_EQ(syserrs.size(), 1u);
+    EXPECT_EQ(syserrs[0], "(libev) linuxaio epoll_wait");
+    EXPECT_TRUE(Spin([&] { return c.calls > 0; }));
+    EXPECT_EQ(c.revents, EV_READ);
+}
+
+TEST_F(BackendFault, AioContextGrowsWithAnFdInTheEpollSet)
+{
+    NEED(EVBACKEND_LINUXAIO);
+    int sv[2];
+    Pair(sv);
+    Counter c;
+    Watch(c, sv[0], EV_READ);
+    sysfault::Arm(sysfault::IO_SUBMIT, EINVAL, 1); /* to the epoll set */
+    ev_run(loop, EVRUN_NOWAIT);
+    /* more polls than the context holds: a larger one, the epoll set's fd polled on it too */
+    std::vector<std::unique_ptr<Counter>> cs;
+    for (int i = 0; i < 300; ++i) {
+        int p[2];
+        Pair(p);
+        ASSERT_EQ(write(p[1], "x", 1), 1);
+        cs.emplace_back(new Counter);
+        Watch(*cs.back(), p[0], EV_READ);
+    }
+    ASSERT_EQ(write(sv[1], "x", 1), 1);
+    auto all = [&] {
+        for (auto &d : cs)
+            if (!d->calls)
+                return false;
+        return c.calls > 0;
+    };
+    EXPECT_TRUE(Spin(all, 20));
+    for (auto &d : cs)
+        ev_io_stop(loop, &d->w);
+    ev_run(loop, EVRUN_NOWAIT);
+    EXPECT_TRUE(syserrs.empty());
+}
+
 TEST_F(BackendFault, AioContextLimitFallsBackToEpoll)
 {
     NEED(EVBACKEND_LINUXAIO);
