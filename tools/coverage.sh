@@ -8,9 +8,18 @@
 # 2. compiles and links every GoogleTest suite of ev/tests against it, with the deps that
 #    ev/tests/BUILD.bazel gives it (event_* tests: the libevent shim and the example programs;
 #    evpp*: ev++.h; evpp_echo_test: the echo server), plus ev/tests/stress/*, ev/tests/more/*,
-#    ev/tests/cov/*/* (tests written for paths the others miss),
+#    ev/tests/cov/*/* (tests written for paths the others miss), ev/tests/fault/* (a test that
+#    includes ev/tests/fault/inject.h is linked with inject.cc, the -Wl,--wrap flags of WRAPPED in
+#    ev/tests/fault/BUILD.bazel, and a third build of the library that calls epoll_ctl through
+#    the C library, EV_EPOLL_RAW_SYSCALL=0, as that BUILD does),
 #    ev/tests/c/compat3_prog.c, and the emu suites of ev/tests/emu/BUILD.bazel against the
 #    emulated build;
+#    a test source, or a header of ev/tests it includes ("ev/tests/..."), may say what else it
+#    needs on lines of the form
+#        // coverage.sh: WORD...
+#    where WORD is lib=emu (link with the emulated kqueue/port build instead), lib=fault (the
+#    EV_EPOLL_RAW_SYSCALL=0 build), a source file to compile into the test (.c/.cc, not
+#    measured), or a linker flag (-Wl,--wrap=FN; any --wrap selects lib=fault unless lib=emu);
 # 3. runs them (each with a time limit), collects with lcov, writes an HTML report with genhtml
 #    to OUTDIR/html, a per-file table (lines and branches) to OUTDIR/per-file.txt and stderr, and
 #    prints one line:  coverage: lines NN.N%, branches NN.N% (ev/core + ev/backends + ev/compat)
@@ -23,7 +32,7 @@ out=${1:-${TMPDIR:-/tmp}/ev-coverage}
 mkdir -p "$out" || exit 2
 out=$(cd "$out" && pwd)
 rm -rf "$out/obj" "$out/bin" "$out/html" "$out/logs" "$out"/*.info
-mkdir -p "$out/obj/lib" "$out/obj/emu" "$out/obj/extra" "$out/bin" "$out/logs"
+mkdir -p "$out/obj/lib" "$out/obj/emu" "$out/obj/fault" "$out/obj/extra" "$out/bin" "$out/logs"
 jobs=${COVERAGE_JOBS:-$(nproc 2>/dev/null || echo 2)}
 test_timeout=${COVERAGE_TEST_TIMEOUT:-600}
 
@@ -92,6 +101,12 @@ for s in "${emu_srcs[@]}"; do
     # shellcheck disable=SC2086
     step "cc-emu-$(basename "$s").log" gcc -c "$s" -o "$(obj emu "$s")" $LIB_CFLAGS $EMU_DEFS >>"$cmds"
 done
+# The fault-injection build (ev/tests/fault/BUILD.bazel): epoll_ctl through the C library.
+for s in "${lib_srcs[@]}"; do
+    # shellcheck disable=SC2086
+    step "cc-fault-$(basename "$s").log" gcc -c "$s" -o "$(obj fault "$s")" $LIB_CFLAGS $LINUX_DEFS \
+        -DEV_EPOLL_RAW_SYSCALL=0 >>"$cmds"
+done
 # shellcheck disable=SC2086
 {
     step cc-event.log gcc -c ev/compat/event.c -o "$out/obj/extra/event.o" $EXTRA_CFLAGS \
@@ -123,12 +138,48 @@ run_parallel "$cmds" compile
 
 lib_objs=("$out"/obj/lib/*.o)
 emu_objs=("$out"/obj/emu/*.o)
+fault_objs=("$out"/obj/fault/*.o)
+
+# The --wrap flags of ev/tests/fault/inject.cc: the WRAPPED list of its BUILD.bazel.
+inject_wraps=()
+for fn in $(sed -n '/^WRAPPED = \[/,/^\]/s/^ *"\([a-z_0-9]*\)",*$/\1/p' ev/tests/fault/BUILD.bazel); do
+    inject_wraps+=("-Wl,--wrap=$fn")
+done
+[[ ${#inject_wraps[@]} -gt 0 ]] || fail "no WRAPPED list in ev/tests/fault/BUILD.bazel"
+
+# What a test needs beyond the library (see the header): sets need_lib, need_srcs, need_flags.
+test_needs() {
+    local src=$1 files=("$1") h line w
+    need_lib=lib
+    need_srcs=()
+    need_flags=()
+    for h in $(sed -nE 's|^#include "(ev/tests/[^"]*)".*|\1|p' "$src"); do
+        [[ -f $h ]] && files+=("$h")
+    done
+    if grep -q '^#include "ev/tests/fault/inject.h"' "$src"; then
+        need_srcs+=(ev/tests/fault/inject.cc)
+        need_flags+=("${inject_wraps[@]}")
+    fi
+    while IFS= read -r line; do
+        for w in $line; do
+            case $w in
+                lib=*) need_lib=${w#lib=} ;;
+                -*) need_flags+=("$w") ;;
+                *) need_srcs+=("$w") ;;
+            esac
+        done
+    done < <(sed -nE 's|^// coverage\.sh: (.*)$|\1|p' "${files[@]}")
+    if [[ $need_lib == lib && ${#need_flags[@]} -gt 0 ]]; then
+        need_lib=fault
+    fi
+}
 
 # 2. The tests.
 cmds=$out/logs/link.cmds
 : >"$cmds"
 tests=()
-for src in ev/tests/*_test.cc ev/tests/stress/*_test.cc ev/tests/more/*_test.cc ev/tests/cov/*/*_test.cc; do
+for src in ev/tests/*_test.cc ev/tests/stress/*_test.cc ev/tests/more/*_test.cc ev/tests/fault/*_test.cc \
+    ev/tests/cov/*/*_test.cc; do
     [[ -e $src ]] || continue
     name=$(basename "$src" .cc)
     dir=$(basename "$(dirname "$src")")
@@ -139,8 +190,15 @@ for src in ev/tests/*_test.cc ev/tests/stress/*_test.cc ev/tests/more/*_test.cc 
             "$out/obj/extra/event_bench.o") ;;
     esac
     [[ $(basename "$src") == evpp_echo_test.cc ]] && extra+=("$out/obj/extra/echo_server.o")
+    test_needs "$src"
+    case $need_lib in
+        emu) objs=("${emu_objs[@]}") ;;
+        fault) objs=("${fault_objs[@]}") ;;
+        *) objs=("${lib_objs[@]}") ;;
+    esac
     # shellcheck disable=SC2086
-    step "ld-$name.log" g++ $TEST_CXXFLAGS -o "$out/bin/$name" "$src" "${extra[@]}" "${lib_objs[@]}" $LIBS >>"$cmds"
+    step "ld-$name.log" g++ $TEST_CXXFLAGS -o "$out/bin/$name" "$src" "${need_srcs[@]}" "${extra[@]}" \
+        "${objs[@]}" "${need_flags[@]}" $LIBS >>"$cmds"
     tests+=("$name")
 done
 # shellcheck disable=SC2086
@@ -148,7 +206,7 @@ step ld-compat3_prog.log gcc -std=c99 -Iev/core -o "$out/bin/compat3_prog" ev/te
     "${lib_objs[@]}" "$out/obj/extra/gcov_exit.o" -Wl,--wrap=_exit --coverage -lpthread -lm >>"$cmds"
 tests+=(compat3_prog)
 # The emu suites, as ev/tests/emu/BUILD.bazel lists them (with its loop_test filter).
-emu_tests=(backend_test io_test timer_test loop_test pending_test fork_test embed_test)
+emu_tests=(backend_test io_test timer_test loop_test pending_test fork_test embed_test metrics_test)
 for t in "${emu_tests[@]}"; do
     # shellcheck disable=SC2086
     step "ld-emu_$t.log" g++ $TEST_CXXFLAGS -o "$out/bin/emu_$t" "ev/tests/$t.cc" "${emu_objs[@]}" $LIBS >>"$cmds"

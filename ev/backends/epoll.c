@@ -131,15 +131,12 @@ static int epoll_init(struct ev_loop *loop)
 
 static void epoll_destroy(struct ev_loop *loop)
 {
-    struct epoll_state *s = (struct epoll_state *)loop->bstate;
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd);
+    struct epoll_state *s = (struct epoll_state *)loop->bstate; /* init succeeded */
+    close(loop->backend_fd);
     loop->backend_fd = -1;
-    if (s) {
-        ev__free(s->events);
-        ev__free(s->eperm);
-        ev__free(s);
-    }
+    ev__free(s->events);
+    ev__free(s->eperm);
+    ev__free(s);
     loop->bstate = NULL;
 }
 
@@ -162,12 +159,13 @@ static int epoll_recreate(struct ev_loop *loop)
 static void eperm_add(struct ev_loop *loop, int fd)
 {
     struct epoll_state *s = (struct epoll_state *)loop->bstate;
-    if (loop->fds[fd].kmask & KM_EPERM)
-        return;
+    loop->fds[fd].kmask = KM_EPERM;
+    for (int i = 0; i < s->eperm_cnt; ++i)
+        if (s->eperm[i] == fd)
+            return; /* set again (ev_io_set) before its entry dropped out */
     if (s->eperm_cnt == s->eperm_cap)
         s->eperm = (int *)ev__grow(s->eperm, &s->eperm_cap, s->eperm_cnt + 1, sizeof(int));
     s->eperm[s->eperm_cnt++] = fd;
-    loop->fds[fd].kmask = KM_EPERM;
 }
 
 /* epoll_ctl on the fd and mask of rq failed with err (not the EEXIST of a

@@ -325,15 +325,12 @@ static int uring_init(struct ev_loop *loop)
 
 static void uring_destroy(struct ev_loop *loop)
 {
-    struct uring_state *s = (struct uring_state *)loop->bstate;
-    if (s) {
-        ring_unmap(s);
-        ev__free(s->q);
-        ev__free(s->vf);
-        ev__free(s);
-    }
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd); /* cancels every request still armed */
+    struct uring_state *s = (struct uring_state *)loop->bstate; /* init succeeded */
+    ring_unmap(s);
+    ev__free(s->q);
+    ev__free(s->vf);
+    ev__free(s);
+    close(loop->backend_fd); /* cancels every request still armed */
     loop->backend_fd = -1;
     loop->bstate = NULL;
 }
@@ -342,15 +339,16 @@ static int uring_fork(struct ev_loop *loop)
 {
     /* The inherited mappings and fd name the parent's ring: drop our view of
      * it (the parent keeps it) and arm every wanted fd on a new one, which
-     * takes over the old fd's number (ev__fd_replace). */
+     * takes over the old fd's number (ev__fd_replace). Without a ring there
+     * is nothing to go on with: as libev, ask the syserr callback (which may
+     * free resources; the default aborts) and try again until it works. */
     struct uring_state *s = (struct uring_state *)loop->bstate;
     ring_unmap(s);
     s->qcnt = 0;
-    int fd = ring_open(s);
-    if (fd < 0) {
-        close(loop->backend_fd);
-        loop->backend_fd = -1;
-        return fd;
+    int fd;
+    while ((fd = ring_open(s)) < 0) {
+        errno = -fd;
+        ev__syserr("(libev) io_uring_setup after fork");
     }
     loop->backend_fd = ev__fd_replace(fd, loop->backend_fd);
     loop->backend_renewed = 1;
@@ -531,8 +529,8 @@ static int flush_queue(struct ev_loop *loop)
 static void uring_check_fork(struct ev_loop *loop)
 {
     struct uring_state *s = (struct uring_state *)loop->bstate;
-    if (EV__UNLIKELY(s->forks != ev__fork_count()) && uring_fork(loop) < 0)
-        ev__syserr("(libev) io_uring_setup after fork");
+    if (EV__UNLIKELY(s->forks != ev__fork_count()))
+        uring_fork(loop);
 }
 
 static void uring_flush(struct ev_loop *loop)

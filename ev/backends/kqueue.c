@@ -63,15 +63,12 @@ static int kqueue_init(struct ev_loop *loop)
 
 static void kqueue_destroy(struct ev_loop *loop)
 {
-    struct kqueue_state *s = loop->bstate;
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd);
+    struct kqueue_state *s = loop->bstate; /* init succeeded */
+    close(loop->backend_fd);
     loop->backend_fd = -1;
-    if (s) {
-        ev__free(s->changes);
-        ev__free(s->events);
-        ev__free(s);
-    }
+    ev__free(s->changes);
+    ev__free(s->events);
+    ev__free(s);
     loop->bstate = NULL;
 }
 
@@ -84,9 +81,13 @@ static int kqueue_fork(struct ev_loop *loop)
     close(loop->backend_fd);
     loop->backend_fd = -1;
     s->nchanges = 0;
-    int fd = kq_open();
-    if (fd < 0)
-        return fd;
+    /* Without a kqueue there is nothing to go on with: as libev, ask the
+     * syserr callback (it may free fds; the default aborts) until one comes. */
+    int fd;
+    while ((fd = kq_open()) < 0) {
+        errno = -fd;
+        ev__syserr("(libev) kqueue after fork");
+    }
     s->forks = ev__fork_count();
     loop->backend_fd = fd;
     loop->backend_renewed = 1;
@@ -99,8 +100,8 @@ static int kqueue_fork(struct ev_loop *loop)
 static void kqueue_check_fork(struct ev_loop *loop)
 {
     struct kqueue_state *s = loop->bstate;
-    if (EV__UNLIKELY(s->forks != ev__fork_count()) && kqueue_fork(loop) < 0)
-        ev__syserr("(libev) kqueue after fork");
+    if (EV__UNLIKELY(s->forks != ev__fork_count()))
+        kqueue_fork(loop);
 }
 
 static void queue_change(struct ev_loop *loop, int fd, int filter, int flags)

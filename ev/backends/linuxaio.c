@@ -285,25 +285,24 @@ static void free_iocbs(struct aio_state *s)
 
 static void aio_destroy(struct ev_loop *loop)
 {
-    struct aio_state *s = (struct aio_state *)loop->bstate;
-    if (s) {
-        if (s->forks == ev__fork_count())
-            sys_io_destroy(s->ctx); /* cancels every poll (a child has no context) */
-        free_iocbs(s);
-        ev__free(s->queue);
-        ev__free(s->sub);
-        ev__free(s->ep);
-        ev__free(s->events);
-        ev__free(s);
-    }
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd);
+    struct aio_state *s = (struct aio_state *)loop->bstate; /* init succeeded */
+    if (s->forks == ev__fork_count())
+        sys_io_destroy(s->ctx); /* cancels every poll (a child has no context) */
+    free_iocbs(s);
+    ev__free(s->queue);
+    ev__free(s->sub);
+    ev__free(s->ep);
+    ev__free(s->events);
+    ev__free(s);
+    close(loop->backend_fd);
     loop->backend_fd = -1;
     loop->bstate = NULL;
 }
 
 /* Every wanted fd is queued again on a fresh context (and a fresh epoll set
- * when fresh_epoll); the old context, if still ours, is destroyed. */
+ * when fresh_epoll); the old context, if still ours, is destroyed. 0, or
+ * -errno when the fresh epoll set cannot be made (a context refused is not a
+ * failure: every fd goes to the epoll set). */
 static int rebuild(struct ev_loop *loop, int nr, int fresh_epoll)
 {
     struct aio_state *s = (struct aio_state *)loop->bstate;
@@ -365,17 +364,25 @@ static int rebuild(struct ev_loop *loop, int nr, int fresh_epoll)
     return 0;
 }
 
+/* In a child, the context and the epoll set are the parent's: without new ones
+ * there is nothing to go on with, so, as libev, the syserr callback is asked
+ * (it may free resources; the default aborts) until they can be made. */
 static int aio_fork(struct ev_loop *loop)
 {
     struct aio_state *s = (struct aio_state *)loop->bstate;
-    return rebuild(loop, s->nr, 1);
+    int err;
+    while ((err = rebuild(loop, s->nr, 1)) < 0) {
+        errno = -err;
+        ev__syserr("(libev) linuxaio io_setup after fork");
+    }
+    return 0;
 }
 
 static void aio_check_fork(struct ev_loop *loop)
 {
     struct aio_state *s = (struct aio_state *)loop->bstate;
-    if (EV__UNLIKELY(s->forks != ev__fork_count()) && aio_fork(loop) < 0)
-        ev__syserr("(libev) linuxaio io_setup after fork");
+    if (EV__UNLIKELY(s->forks != ev__fork_count()))
+        aio_fork(loop);
 }
 
 static void aio_modify(struct ev_loop *loop, int fd, int oev, int nev)
@@ -433,9 +440,7 @@ static void aio_modify(struct ev_loop *loop, int fd, int oev, int nev)
  * had to be made again (everything is queued anew for the next round). */
 static int submit(struct ev_loop *loop)
 {
-    struct aio_state *s = (struct aio_state *)loop->bstate;
-    if (EV__UNLIKELY(s->epoll_only))
-        s->qcnt = 0;
+    struct aio_state *s = (struct aio_state *)loop->bstate; /* not epoll_only (see aio_poll) */
     if (!s->qcnt)
         return 0;
     if (EV__UNLIKELY(s->inflight + s->qcnt > s->nr)) {
@@ -443,8 +448,7 @@ static int submit(struct ev_loop *loop)
         int need = s->inflight + s->qcnt, nr = s->nr;
         while (nr < need + need / 8)
             nr *= 2;
-        if (rebuild(loop, nr, 0) < 0)
-            ev__syserr("(libev) linuxaio epoll_create1");
+        rebuild(loop, nr, 0); /* cannot fail: no new epoll set */
         if (s->epoll_only)
             return 1;
     }
@@ -474,8 +478,7 @@ static int submit(struct ev_loop *loop)
             continue;
         if (err == EAGAIN) {
             /* the context is full after all: a larger one, and again */
-            if (rebuild(loop, s->nr * 2, 0) < 0)
-                ev__syserr("(libev) linuxaio epoll_create1");
+            rebuild(loop, s->nr * 2, 0);
             return 1;
         }
         ++done; /* this iocb failed alone; the rest go on */
@@ -647,12 +650,6 @@ static void aio_poll(struct ev_loop *loop, ev_tstamp timeout)
     }
 }
 
-static void aio_flush(struct ev_loop *loop)
-{
-    aio_check_fork(loop);
-    submit(loop);
-}
-
 const struct ev__backend ev__backend_linuxaio = {
     .name = "linuxaio",
     .id = EVBACKEND_LINUXAIO,
@@ -663,7 +660,7 @@ const struct ev__backend ev__backend_linuxaio = {
     .fork = aio_fork,
     .modify = aio_modify,
     .poll = aio_poll,
-    .flush = aio_flush,
+    .flush = NULL, /* only an embedding loop calls it, and this backend is not embeddable */
 };
 
 #endif /* EV_USE_LINUXAIO */

@@ -27,12 +27,10 @@ static int poll_init(struct ev_loop *loop)
 
 static void poll_destroy(struct ev_loop *loop)
 {
-    struct poll_state *s = (struct poll_state *)loop->bstate;
-    if (s) {
-        ev__free(s->pfds);
-        ev__free(s->slot);
-        ev__free(s);
-    }
+    struct poll_state *s = (struct poll_state *)loop->bstate; /* init succeeded */
+    ev__free(s->pfds);
+    ev__free(s->slot);
+    ev__free(s);
     loop->bstate = NULL;
 }
 

@@ -59,14 +59,11 @@ static int port_init(struct ev_loop *loop)
 
 static void port_destroy(struct ev_loop *loop)
 {
-    struct port_state *s = loop->bstate;
-    if (loop->backend_fd >= 0)
-        close(loop->backend_fd);
+    struct port_state *s = loop->bstate; /* init succeeded */
+    close(loop->backend_fd);
     loop->backend_fd = -1;
-    if (s) {
-        ev__free(s->events);
-        ev__free(s);
-    }
+    ev__free(s->events);
+    ev__free(s);
     loop->bstate = NULL;
 }
 
@@ -74,9 +71,13 @@ static int port_fork(struct ev_loop *loop)
 {
     close(loop->backend_fd);
     loop->backend_fd = -1;
-    int fd = port_open();
-    if (fd < 0)
-        return fd;
+    /* Without a port there is nothing to go on with: as libev, ask the syserr
+     * callback (it may free fds; the default aborts) until one comes. */
+    int fd;
+    while ((fd = port_open()) < 0) {
+        errno = -fd;
+        ev__syserr("(libev) port_create after fork");
+    }
     ((struct port_state *)loop->bstate)->forks = ev__fork_count();
     loop->backend_fd = fd;
     loop->backend_renewed = 1;
@@ -89,8 +90,8 @@ static int port_fork(struct ev_loop *loop)
 static void port_check_fork(struct ev_loop *loop)
 {
     struct port_state *s = loop->bstate;
-    if (EV__UNLIKELY(s->forks != ev__fork_count()) && port_fork(loop) < 0)
-        ev__syserr("(libev) port_create after fork");
+    if (EV__UNLIKELY(s->forks != ev__fork_count()))
+        port_fork(loop);
 }
 
 /* Associates fd with want (non-zero); a failure means the fd is unusable. */

@@ -30,14 +30,12 @@ static int select_init(struct ev_loop *loop)
 
 static void select_destroy(struct ev_loop *loop)
 {
-    struct select_state *s = (struct select_state *)loop->bstate;
-    if (s) {
-        ev__free(s->rin);
-        ev__free(s->win);
-        ev__free(s->rout);
-        ev__free(s->wout);
-        ev__free(s);
-    }
+    struct select_state *s = (struct select_state *)loop->bstate; /* init succeeded */
+    ev__free(s->rin);
+    ev__free(s->win);
+    ev__free(s->rout);
+    ev__free(s->wout);
+    ev__free(s);
     loop->bstate = NULL;
 }
 
