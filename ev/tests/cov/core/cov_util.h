@@ -83,12 +83,14 @@ inline bool ExitedOk(int status)
 }
 
 /* A system call to fail: nr, and (arg >= 0) only when its argument number `arg` (low 32 bits)
- * equals `value`. */
+ * equals `value`, and (arg2 >= 0) argument `arg2` equals `value2` too. */
 struct Fail {
     long nr;
     int err;
     int arg = -1;
     unsigned value = 0;
+    int arg2 = -1;
+    unsigned value2 = 0;
 };
 
 /* Installs the filter in the calling process; false if the kernel refuses it. */
@@ -96,15 +98,22 @@ inline bool FailSyscalls(const std::vector<Fail> &rules)
 {
     std::vector<sock_filter> p;
     for (const Fail &r : rules) {
+        /* [nr] [== r.nr?] ([arg] [== value?])* [ret errno]: each failed test jumps past the
+         * rest of the rule */
+        int conds = (r.arg >= 0) + (r.arg2 >= 0);
+        int rest = 1 + 2 * conds; /* instructions after the nr test */
         p.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
-        if (r.arg < 0) {
-            p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)r.nr, 0, 1));
-        } else {
-            p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)r.nr, 0, 3));
+        p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)r.nr, 0, (unsigned char)rest));
+        const int args[2] = {r.arg, r.arg2};
+        const unsigned values[2] = {r.value, r.value2};
+        for (int i = 0; i < 2; ++i) {
+            if (args[i] < 0)
+                continue;
+            rest -= 2;
             p.push_back(
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-                         (unsigned)(offsetof(struct seccomp_data, args) + 8 * (unsigned)r.arg)));
-            p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, r.value, 0, 1));
+                         (unsigned)(offsetof(struct seccomp_data, args) + 8 * (unsigned)args[i])));
+            p.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, values[i], 0, (unsigned char)rest));
         }
         p.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned)r.err & 0xffff)));
     }
