@@ -261,11 +261,17 @@ TEST_P(CovApiTest, ResumeKeepsAbsolutePeriodics)
     ev_tstamp at = ev_now(loop) + 3600.;
     ev_periodic_init(&a, Nop<ev_periodic>, at, 0., nullptr);
     ev_periodic_init(&r, Nop<ev_periodic>, 0., 60., nullptr);
+    ev_periodic c;
+    ev_periodic_init(&c, Nop<ev_periodic>, 0., 0.,
+                     [](ev_periodic *, ev_tstamp now) { return now + 1000.; });
     ev_periodic_start(loop, &a);
     ev_periodic_start(loop, &r);
+    ev_periodic_start(loop, &c);
     ev_suspend(loop);
     ev_resume(loop);
     EXPECT_EQ(ev_periodic_at(&a), at);
+    EXPECT_GE(ev_periodic_at(&c), ev_now(loop) + 999.); // asked its callback again
+    ev_periodic_stop(loop, &c);
     ev_periodic_stop(loop, &a);
     ev_periodic_stop(loop, &r);
 }
@@ -310,10 +316,8 @@ TEST_P(CovApiTest, SignalFedAroundForkWithSignalfd)
     ev_signal_init(
         &s, [](struct ev_loop *, ev_signal *, int) { ++calls; }, SIGUSR2);
     ev_signal_start(l, &s);
-    ev_async a; // makes the wake-up channel
+    ev_async a; // never started: a send only sets the loop's flag
     ev_async_init(&a, Nop<ev_async>);
-    ev_async_start(l, &a);
-    ev_async_stop(l, &a);
     int st = RunChild([&] { // nothing pending: the child's channel has nothing to look at
         ev_loop_fork(l);
         ev_run(l, EVRUN_NOWAIT);
@@ -675,6 +679,8 @@ TEST(CovEnv, SetuidProgramsIgnoreTheEnvironment)
         COV_CHECK(d);
         COV_CHECK(!ev_metrics_enabled(d));
         ev_loop_destroy(d);
+        // back to root: the coverage counters are written as this process exits
+        COV_CHECK(seteuid(0) == 0 && setegid(0) == 0);
         return 0;
     };
     int st = RunChild(body);
@@ -685,6 +691,57 @@ TEST(CovEnv, SetuidProgramsIgnoreTheEnvironment)
     int st2 = RunChild(body);
     unsetenv("EV_COV_EUID");
     EXPECT_TRUE(ExitedOk(st2)) << st2;
+}
+
+// A path whose directory refuses this process (EACCES): the watch goes to the nearest ancestor
+// that accepts one and the path is polled beside it; when the directory is opened up, an event
+// in the ancestor moves the watch onto the path itself. Root only (seteuid to nobody).
+TEST(CovStatAccess, RefusedPathIsWatchedThroughAnAncestorAndPolled)
+{
+    if (geteuid() != 0)
+        GTEST_SKIP() << "needs root for seteuid";
+    char tmpl[] = "/tmp/ev-cov-access.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    std::string top = tmpl, sub = top + "/sub", file = sub + "/f";
+    ASSERT_EQ(chmod(top.c_str(), 0755), 0);
+    ASSERT_EQ(mkdir(sub.c_str(), 0700), 0);
+    int fd = open(file.c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    int st = RunChild([&] {
+        if (seteuid(65534) != 0)
+            return 99;
+        struct ev_loop *l = ev_loop_new(EVFLAG_NOENV);
+        COV_CHECK(l);
+        static int calls;
+        calls = 0;
+        ev_stat w;
+        ev_stat_init(
+            &w, [](struct ev_loop *, ev_stat *, int) { ++calls; }, file.c_str(), 0.11);
+        ev_stat_start(l, &w);
+        COV_CHECK(w.attr.st_nlink == 0); // cannot even look at it
+        ev_run(l, EVRUN_NOWAIT);
+        COV_CHECK(seteuid(0) == 0);
+        // a new entry in the watched ancestor: the watcher re-places its watch (as root now)
+        std::string other = top + "/other";
+        int ofd = open(other.c_str(), O_CREAT | O_WRONLY, 0644);
+        COV_CHECK(ofd >= 0);
+        close(ofd);
+        for (int i = 0; i < 1000 && !calls; ++i)
+            ev_run(l, EVRUN_ONCE);
+        COV_CHECK(calls >= 1); // root sees the file: a change
+        COV_CHECK(w.attr.st_nlink == 1);
+        ev_stat_stop(l, &w);
+        ev_loop_destroy(l);
+        unlink(other.c_str());
+        return 0;
+    });
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 99)
+        GTEST_SKIP() << "cannot change the effective user here";
+    EXPECT_TRUE(ExitedOk(st)) << st;
+    unlink(file.c_str());
+    rmdir(sub.c_str());
+    rmdir(top.c_str());
 }
 
 int slow_hooks;
@@ -753,8 +810,21 @@ TEST_P(CovApiTest, MetricsCorners)
     EXPECT_GE(slow_hooks, 1);
     ev_metrics_get(loop, &m, sizeof m);
     EXPECT_GE(m.slow_callbacks, 1u);
+    int before;
+    // a callback removing the hook: it is not called for that callback
+    before = slow_hooks;
+    ev_timer remover;
+    ev_timer_init(
+        &remover,
+        [](struct ev_loop *l, ev_timer *, int) {
+            ev_metrics_set_slow_cb(l, 0., nullptr, nullptr, nullptr);
+        },
+        1., 0.);
+    ev_feed_event(loop, &remover, EV_TIMER);
+    ev_run(loop, EVRUN_NOWAIT);
+    EXPECT_EQ(slow_hooks, before);
     // a huge threshold: nothing is slow
-    int before = slow_hooks;
+    before = slow_hooks;
     ev_metrics_set_slow_cb(loop, 1e9, SlowHook, nullptr, nullptr);
     ev_feed_event(loop, &static_timer, EV_TIMER);
     ev_feed_event(loop, &victim, EV_TIMER);
