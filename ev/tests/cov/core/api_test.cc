@@ -577,6 +577,16 @@ TEST_P(CovApiTest, StatWatchPlacementCorners)
     ev_stat_init(&under, Nop<ev_stat>, u.c_str(), 0.);
     std::string tr = dir + "/missing//";
     ev_stat_init(&trailing, Nop<ev_stat>, tr.c_str(), 0.);
+    // a relative path under a missing one-letter directory, and one two levels under a file
+    ev_stat rel2, deep;
+    ev_stat_init(&rel2, Nop<ev_stat>, "q/ev-cov-no-such-entry", 0.);
+    std::string d2 = file + "/x/y";
+    ev_stat_init(&deep, Nop<ev_stat>, d2.c_str(), 0.);
+    ev_stat_start(loop, &rel2);
+    ev_stat_start(loop, &deep);
+    EXPECT_TRUE(ev_is_active(&rel2) && ev_is_active(&deep));
+    ev_stat_stop(loop, &rel2);
+    ev_stat_stop(loop, &deep);
     ev_stat_start(loop, &rel);
     ev_stat_start(loop, &under);
     ev_stat_start(loop, &trailing);
@@ -586,6 +596,20 @@ TEST_P(CovApiTest, StatWatchPlacementCorners)
     ev_stat_stop(loop, &rel);
     ev_stat_stop(loop, &under);
     ev_stat_stop(loop, &trailing);
+    // two watchers sharing one watch: the file goes away, both notice, both move their watch
+    int c1 = 0, c2 = 0;
+    ev_stat s1, s2;
+    ev_stat_init(&s1, Count<ev_stat>, file.c_str(), 0.);
+    ev_stat_init(&s2, Count<ev_stat>, file.c_str(), 0.);
+    s1.data = &c1;
+    s2.data = &c2;
+    ev_stat_start(loop, &s1);
+    ev_stat_start(loop, &s2);
+    ASSERT_EQ(unlink(file.c_str()), 0);
+    EXPECT_TRUE(RunUntil([&] { return c1 >= 1 && c2 >= 1; }));
+    EXPECT_EQ(s1.attr.st_nlink, 0u);
+    ev_stat_stop(loop, &s1);
+    ev_stat_stop(loop, &s2);
     unlink(file.c_str());
     rmdir(dir.c_str());
 }
