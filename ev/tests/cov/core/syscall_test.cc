@@ -229,18 +229,14 @@ TEST_P(CovSyscallTest, PipeFlagsRefused)
             struct ev_loop *l = NewLoop(be);
             COV_CHECK(l);
             std::vector<Fail> f = NoEventfd();
-            if (c.second_only) {
-                // the pipe's second fd: the lowest free number after the first
-                int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY);
-                COV_CHECK(a >= 0 && b > a);
-                close(a);
-                close(b);
-                // F_SETFL on b fails: the first fd's flags are set, the second's are not (other
-                // commands stay: gcov locks its files with fcntl in this process)
-                f.push_back({SYS_fcntl, EBADF, 0, (unsigned)b, 1, F_SETFL});
-            } else {
-                f.push_back({SYS_fcntl, EBADF, 1, (unsigned)c.cmd});
-            }
+            // the pipe's fds: the two lowest free numbers. Only fcntl(fd, cmd) on one of them
+            // fails (gcov locks and fdopens its files with fcntl in this process too)
+            int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY);
+            COV_CHECK(a >= 0 && b > a);
+            close(a);
+            close(b);
+            f.push_back(
+                {SYS_fcntl, EBADF, 0, (unsigned)(c.second_only ? b : a), 1, (unsigned)c.cmd});
             COV_CHECK(FailSyscalls(f));
             ev_signal s;
             ev_signal_init(
@@ -248,6 +244,8 @@ TEST_P(CovSyscallTest, PipeFlagsRefused)
             ev_signal_start(l, &s);
             COV_CHECK(!ev_is_active(&s));
             COV_CHECK(SyserrSaid("error creating signal/async pipe"));
+            // hold both numbers, so that gcov's files get others as this child exits
+            COV_CHECK(open("/dev/null", O_RDONLY) == a && open("/dev/null", O_RDONLY) == b);
             return 0;
         });
         EXPECT_TRUE(covcore::ExitedOk(st)) << "fcntl cmd " << c.cmd << ": " << st;
