@@ -722,7 +722,6 @@ void ev__timers_settle(struct ev_loop *loop);
 #if EV_PERIODIC_ENABLE
 void ev__periodics_reify(struct ev_loop *loop);
 void ev__periodics_reschedule(struct ev_loop *loop);
-void ev__periodic_loop_init(struct ev_loop *loop);
 void ev__periodic_loop_destroy(struct ev_loop *loop);
 void ev__periodic_fork(struct ev_loop *loop);
 #endif

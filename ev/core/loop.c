@@ -353,13 +353,8 @@ static ev_tstamp block_time(struct ev_loop *loop)
             t = 59.743;
     }
 #endif
-    if (t < 0.) {
-        /* Nothing time-based: block until an fd is ready, except that a
-         * timer in the past must not make us wait at all. */
-        if (loop->timer_cnt)
-            return 0.;
-        return -1.;
-    }
+    if (t < 0.)
+        return -1.; /* nothing time-based (a timer made t >= 0): block until an fd is ready */
     if (t > 0. && t < loop->timeout_collect)
         t = loop->timeout_collect; /* slack to batch timers; an expired one still waits 0 */
     return t;

@@ -40,6 +40,11 @@ static void periodic_recalc(struct ev_loop *loop, ev_periodic *w)
 {
     ev_tstamp interval = w->interval > MIN_INTERVAL ? w->interval : MIN_INTERVAL;
     ev_tstamp at = w->offset + interval * floor_((loop->rt_now - w->offset) / interval);
+    /* An offset so far from now that its rounding exceeds the interval (1e300) can leave `at`
+     * anywhere before now, even at 0: step from there in one go, not one interval at a time
+     * (billions of steps). */
+    if (at < loop->rt_now - interval)
+        at += interval * floor_((loop->rt_now - at) / interval);
     while (at <= loop->rt_now) {
         ev_tstamp next = at + interval;
         if (next == at) { /* too far in the future to add anything: give up */
@@ -107,11 +112,6 @@ static void timerfd_open(struct ev_loop *loop, int old)
     ev__io_start_internal(loop, &loop->timerfd_w);
 }
 #endif
-
-void ev__periodic_loop_init(struct ev_loop *loop)
-{
-    loop->timerfd = -1;
-}
 
 void ev__periodic_loop_destroy(struct ev_loop *loop)
 {
