@@ -436,9 +436,10 @@ static void aio_modify(struct ev_loop *loop, int fd, int oev, int nev)
         queue_poll(loop, fd, want);
 }
 
-/* Hands the queued polls to the kernel. Returns 0, or 1 when the context
- * had to be made again (everything is queued anew for the next round). */
-static int submit(struct ev_loop *loop)
+/* Hands the queued polls to the kernel once. Returns 0, or 1 when the context
+ * had to be made again (everything is queued anew for the next round); sets
+ * *killed when an fd was found closed (its watchers now have pending errors). */
+static int submit_queue(struct ev_loop *loop, int *killed)
 {
     struct aio_state *s = (struct aio_state *)loop->bstate; /* not epoll_only (see aio_poll) */
     if (!s->qcnt)
@@ -489,14 +490,31 @@ static int submit(struct ev_loop *loop)
         struct ev__fd *f = &loop->fds[fd];
         f->kmask = 0;
         ++f->gen;
-        if (err == EINVAL && f->wanted)
+        if (err == EINVAL && f->wanted) {
             epoll_take(loop, fd, f->wanted); /* AIO cannot poll this file */
-        else
+        } else {
             ev__fd_kill(loop, fd); /* EBADF */
+            *killed = 1;
+        }
     }
-    /* polls queued while handling failures (the epoll fd's) go next time,
-     * or right now if this is all */
     return 0;
+}
+
+/* Hands every queued poll to the kernel, those queued while handling failures
+ * (the epoll set's, when a file went to it) included: the loop may be about to
+ * wait, and a poll left in the queue would not be armed until it woke for
+ * something else. Returns 1 when the context was made again (see above), 2
+ * when a closed fd's watchers got errors (the loop must not wait: their
+ * callbacks are due now), else 0. */
+static int submit(struct ev_loop *loop)
+{
+    struct aio_state *s = (struct aio_state *)loop->bstate;
+    int killed = 0;
+    do {
+        if (submit_queue(loop, &killed))
+            return 1;
+    } while (s->qcnt); /* ends: a failing epoll poll queues nothing more */
+    return killed ? 2 : 0;
 }
 
 /* Reports what the epoll set has; waits up to ms for it (0: not at all). */
@@ -597,7 +615,10 @@ static void aio_poll(struct ev_loop *loop, ev_tstamp timeout)
     }
     if (s->ring_ok)
         reap_ring(loop, 1); /* posted since the last poll: maybe stale by now */
-    if (submit(loop)) {
+    int sub = submit(loop);
+    if (sub == 2)
+        timeout = 0.; /* errors are pending: do not wait */
+    if (sub == 1) {
         timeout = 0.; /* a new context: arm everything next round */
         if (s->epoll_only) {
             drain_epoll(loop, 0);

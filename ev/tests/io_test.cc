@@ -683,6 +683,28 @@ TEST_P(IoTest, StopPendingWatcherFromAnotherCallback)
 // closed fd silently, so the test makes the backend look at the fd again by
 // re-setting a second watcher on that number, which any program that reuses a
 // watcher does.
+// A watcher started on an fd that is already closed gets its error in the
+// iteration that starts it, without the loop first waiting for something else:
+// linuxaio learns of the closed fd only from io_submit, inside the backend's
+// poll, and waited (here: for the deadline) before it ran the error callbacks.
+TEST_P(IoTest, WatcherOnClosedFdGetsItsErrorWithoutWaiting)
+{
+    int sv[2];
+    SocketPair(sv);
+    int fd = sv[0];
+    close(sv[0]);
+    Deadline(60.); // only a loop that waits for it reaches it
+    Record r;
+    ev_io w;
+    Start(&w, &r, fd, EV_READ);
+    ev_run(loop, EVRUN_ONCE);
+    EXPECT_FALSE(timed_out);
+    EXPECT_EQ(r.calls, 1);
+    EXPECT_EQ(r.revents, EV_ERROR | EV_READ | EV_WRITE);
+    EXPECT_FALSE(ev_is_active(&w));
+    close(sv[1]);
+}
+
 TEST_P(IoTest, ClosedWatchedFdGivesErrorToAllItsWatchers)
 {
     int bad[2], good[2];
