@@ -70,6 +70,9 @@ void SeenCb(struct ev_loop *l, ev_io *w, int revents)
 TEST_P(LimitsTest, FdOneMillionIsWatched)
 {
     constexpr int kFd = 1000000;
+    if (GetParam() == EVBACKEND_SELECT && evtest::Emulator())
+        GTEST_SKIP() << evtest::Emulator() << "'s select() aborts on fds >= FD_SETSIZE (it copies "
+                     << "the sets into fixed-size host fd_sets)";
     int code = InChild([&]() -> int {
         if (!RaiseFdLimit(kFd + 16))
             return kSkip;
@@ -134,7 +137,7 @@ TEST_P(LimitsTest, HundredThousandIoWatchers)
     constexpr int kWatchers = 100000;
     int code = InChild([&]() -> int {
         // As many pipes as the fd limit allows (up to 50,000), the watchers spread over their
-        // ends: with the CI machine's 20,000 fds, about 9,000 pipes and 6 watchers per fd.
+        // ends: with the CI machine's 20,000 fds, about 9,500 pipes and 6 watchers per fd.
         struct rlimit rl;
         if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
             return 10;
@@ -147,7 +150,11 @@ TEST_P(LimitsTest, HundredThousandIoWatchers)
         int pipes = rl.rlim_cur > 2048 ? (int)((rl.rlim_cur - 1024) / 2) : 0;
         if (pipes > 50000)
             pipes = 50000;
-        if (pipes < 1000)
+        // qemu-user's select() aborts on fds >= FD_SETSIZE (it copies the sets into fixed-size
+        // host fd_sets): there the watchers share the fds below 1024.
+        if (GetParam() == EVBACKEND_SELECT && evtest::Emulator())
+            pipes = 400;
+        if (pipes < 400)
             return kSkip;
         std::vector<int> fds;
         fds.reserve(2 * pipes);
@@ -189,7 +196,7 @@ TEST_P(LimitsTest, HundredThousandIoWatchers)
         return 0;
     });
     if (code == kSkip)
-        GTEST_SKIP() << "fewer than 3,048 fds allowed here";
+        GTEST_SKIP() << "no more than 2,048 fds allowed here";
     EXPECT_EQ(code, 0) << "10: setup, 11: loop, 12: some watcher never called, 13: one called "
                           "twice, 14: wrong revents, 15: watchers left active";
 }
