@@ -45,6 +45,9 @@
  *     EV_ERROR on every backend, libev aborts on poll and epoll);
  *   - the loop never waits without a guard (ev has no finite poll timeout
  *     when nothing time-based is active);
+ *   - no ev_run in a forked child (nested in a fork or prepare callback, or a second one
+ *     after a break) until its loop has polled: libev runs the fork watchers again in every
+ *     ev_run started before then, ev once per fork (README);
  *   - a forked child always calls ev_loop_fork before using the loop, unless
  *     the loop has EVFLAG_FORKCHECK (ev gives a child that does not a private
  *     epoll set);
@@ -313,6 +316,7 @@ static ev_idle guard_idle;
 static ev_prepare guard_prepare;
 static ev_check guard_check; /* untraced, lowest priority, unref'd: see sig_unseen */
 static int sig_unseen;       /* a signal was fed or raised and no poll has read it since */
+static int fork_unpolled;    /* in a forked child: the loop has not polled since the fork */
 static int ending;           /* the program is over: stop everything */
 static int once_out;         /* ev_once callbacks not yet called */
 static pid_t kids[8];        /* forked children, by index */
@@ -825,7 +829,9 @@ static void cb(struct ev_loop *l, ev_watcher *ew, int revents)
         break;
     }
     case 8:
-        if (may_nest(ew) && ev_depth(l) < 3) {
+        /* README: ev runs the fork watchers once per fork; libev runs them again in every
+         * ev_run started before its loop has polled since the fork */
+        if (may_nest(ew) && ev_depth(l) < 3 && !fork_unpolled) {
             tracef("  nested\n");
             run(EVRUN_NOWAIT);
             /* the nested loop may have fired the guard of an EVRUN_ONCE: re-arm it, or the
@@ -862,6 +868,7 @@ static void guard_check_cb(struct ev_loop *l, ev_check *w, int revents)
     (void)w;
     (void)revents;
     sig_unseen = 0;
+    fork_unpolled = 0;
 }
 
 static void guard_prepare_cb(struct ev_loop *l, ev_prepare *w, int revents)
@@ -1003,8 +1010,9 @@ static void loop_fork(unsigned p)
         if (!(loop_flags & EVFLAG_FORKCHECK) || p % 2)
             ev_loop_fork(loop);
         tracef("in child:\n");
+        fork_unpolled = 1;
         run(EVRUN_NOWAIT);
-        if (p & 2)
+        if ((p & 2) && !fork_unpolled) /* see case 8 of cb() */
             run(EVRUN_NOWAIT);
         snapshot("child");
         size_t off = mark;
