@@ -517,6 +517,47 @@ TEST_P(ForkCheckTest, LoopForkFromCallbackRunsForkWatchersOnce)
     LoopForkFromCallbackRunsForkWatchersOnce();
 }
 
+/* A prepare watcher of the child's first iteration runs a nested ev_run: the fork watchers do
+ * not run again there (once per fork, README). libev 4.33 runs them in every ev_run started
+ * before that first iteration got past its prepare watchers, so twice here (found by the
+ * differential fuzzer: diffregressions/fork-watchers-once-with-nested-run-in-child). */
+void NestedRunFromChildPrepareRunsForkWatchersOnce(ForkTest *t, struct ev_loop *loop, bool call)
+{
+    static int nests;
+    ev_prepare nest;
+    ev_prepare_init(&nest, [](struct ev_loop *l, ev_prepare *, int) {
+        if (nests++ == 0)
+            ev_run(l, EVRUN_NOWAIT);
+    });
+    ev_fork_start(loop, &t->forkw);
+    ev_prepare_start(loop, &nest);
+    ev_run(loop, EVRUN_NOWAIT);
+    nests = 0;
+    t->order.clear();
+    RunInChild([&] {
+        if (call)
+            ev_loop_fork(loop);
+        ev_run(loop, EVRUN_NOWAIT);
+        CHILD_CHECK(nests == 2); /* the outer prepare phase nested, the nested one did not */
+        CHILD_CHECK(t->order == "F");
+        ev_run(loop, EVRUN_NOWAIT);
+        CHILD_CHECK(t->order == "F");
+        return 0;
+    });
+    ev_prepare_stop(loop, &nest);
+    ev_fork_stop(loop, &t->forkw);
+}
+
+TEST_P(ForkTest, NestedRunFromChildPrepareRunsForkWatchersOnce)
+{
+    NestedRunFromChildPrepareRunsForkWatchersOnce(this, loop, true);
+}
+
+TEST_P(ForkCheckTest, NestedRunFromChildPrepareRunsForkWatchersOnce)
+{
+    NestedRunFromChildPrepareRunsForkWatchersOnce(this, loop, false);
+}
+
 TEST_P(ForkCheckTest, DetectsForkWithoutLoopFork)
 {
     ev_fork_start(loop, &forkw);
