@@ -517,6 +517,89 @@ TEST_P(ForkCheckTest, LoopForkFromCallbackRunsForkWatchersOnce)
     LoopForkFromCallbackRunsForkWatchersOnce();
 }
 
+/* A prepare watcher of the child's first iteration runs a nested ev_run: the fork watchers do
+ * not run again there (once per fork, README). libev 4.33 runs them in every ev_run started
+ * before that first iteration got past its prepare watchers, so twice here (found by the
+ * differential fuzzer: diffregressions/fork-watchers-once-with-nested-run-in-child). */
+void NestedRunFromChildPrepareRunsForkWatchersOnce(ForkTest *t, struct ev_loop *loop, bool call)
+{
+    static int nests;
+    ev_prepare nest;
+    ev_prepare_init(&nest, [](struct ev_loop *l, ev_prepare *, int) {
+        if (nests++ == 0)
+            ev_run(l, EVRUN_NOWAIT);
+    });
+    ev_fork_start(loop, &t->forkw);
+    ev_prepare_start(loop, &nest);
+    ev_run(loop, EVRUN_NOWAIT);
+    nests = 0;
+    t->order.clear();
+    RunInChild([&] {
+        if (call)
+            ev_loop_fork(loop);
+        ev_run(loop, EVRUN_NOWAIT);
+        CHILD_CHECK(nests == 2); /* the outer prepare phase nested, the nested one did not */
+        CHILD_CHECK(t->order == "F");
+        ev_run(loop, EVRUN_NOWAIT);
+        CHILD_CHECK(t->order == "F");
+        return 0;
+    });
+    ev_prepare_stop(loop, &nest);
+    ev_fork_stop(loop, &t->forkw);
+}
+
+TEST_P(ForkTest, NestedRunFromChildPrepareRunsForkWatchersOnce)
+{
+    NestedRunFromChildPrepareRunsForkWatchersOnce(this, loop, true);
+}
+
+TEST_P(ForkCheckTest, NestedRunFromChildPrepareRunsForkWatchersOnce)
+{
+    NestedRunFromChildPrepareRunsForkWatchersOnce(this, loop, false);
+}
+
+/* A prepare watcher breaks the child's first ev_run before it polls: the next ev_run does not
+ * run the fork watchers again (libev 4.33 does: diffregressions/
+ * fork-watchers-once-with-second-run-after-break-in-child). */
+void RunAfterBreakBeforeFirstPollRunsForkWatchersOnce(ForkTest *t, struct ev_loop *loop, bool call)
+{
+    static int breaks;
+    ev_prepare brk;
+    ev_prepare_init(&brk, [](struct ev_loop *l, ev_prepare *, int) {
+        if (breaks++ == 0)
+            ev_break(l, EVBREAK_ONE);
+    });
+    ev_fork_start(loop, &t->forkw);
+    ev_run(loop, EVRUN_NOWAIT);
+    ev_prepare_start(loop, &brk);
+    breaks = 0;
+    t->order.clear();
+    RunInChild([&] {
+        if (call)
+            ev_loop_fork(loop);
+        unsigned it = ev_iteration(loop);
+        ev_run(loop, EVRUN_NOWAIT);
+        CHILD_CHECK(breaks == 1 && ev_iteration(loop) == it); /* broken before the poll */
+        CHILD_CHECK(t->order == "F");
+        ev_run(loop, EVRUN_NOWAIT);
+        CHILD_CHECK(breaks == 2 && ev_iteration(loop) == it + 1);
+        CHILD_CHECK(t->order == "F");
+        return 0;
+    });
+    ev_prepare_stop(loop, &brk);
+    ev_fork_stop(loop, &t->forkw);
+}
+
+TEST_P(ForkTest, RunAfterBreakBeforeFirstPollRunsForkWatchersOnce)
+{
+    RunAfterBreakBeforeFirstPollRunsForkWatchersOnce(this, loop, true);
+}
+
+TEST_P(ForkCheckTest, RunAfterBreakBeforeFirstPollRunsForkWatchersOnce)
+{
+    RunAfterBreakBeforeFirstPollRunsForkWatchersOnce(this, loop, false);
+}
+
 TEST_P(ForkCheckTest, DetectsForkWithoutLoopFork)
 {
     ev_fork_start(loop, &forkw);

@@ -3,8 +3,10 @@
  *
  * The input is a program: each byte (or group of bytes) picks an operation on
  * a small pool of watchers (io on two pipes, timers, periodics, idle, prepare,
- * check, async, signal) of one loop: init, start, stop, ev_timer_again,
- * ev_periodic_again, ev_async_send, raise/ev_feed_signal, ev_feed_event,
+ * check, async, signal, child) of one loop: init, start, stop, ev_timer_again,
+ * ev_periodic_again, ev_async_send, raise/ev_feed_signal, forking a child that
+ * exits at once with a chosen status (child watchers with pid 0 or a child's
+ * pid, trace 0/1, in the default loop, which a flag bit picks), ev_feed_event,
  * ev_set_priority (inactive and not pending only), ev_clear_pending, ev_run
  * (EVRUN_NOWAIT, or EVRUN_ONCE with a zero "guard" timer so it never blocks),
  * ev_break, ev_ref/ev_unref, ev_once, collect intervals, ev_invoke_pending,
@@ -35,9 +37,12 @@
  *    deadline order;
  *  - an io watcher gets EV_ERROR only if its fd was closed under it, and then
  *    it is stopped; otherwise it gets only the events it asked for;
- *  - an async or signal sent before an ev_run whose iteration reached the
- *    backend poll has been delivered (or stopped / unqueued) when ev_run
- *    returns (signals on select with a closed pipe end excepted: see run_loop).
+ *  - an async or signal sent (or a child exited, for the child watchers then
+ *    active for it) before an ev_run whose iteration reached the backend poll
+ *    has been delivered (or stopped / unqueued) when ev_run returns (signals
+ *    and children on select with a closed pipe end excepted: see run_loop);
+ *  - a child watcher is called for one of our children (its pid unless it
+ *    watches pid 0) with the status it exited with, and stays active.
  * A violated check prints what failed and aborts (libFuzzer keeps the input).
  *
  * Built two ways: with libFuzzer (run_fuzzer.sh), and with replay_main.c as
@@ -48,6 +53,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -130,7 +136,7 @@ static void pipe_open(int k)
 
 /* ---- the watcher pool and its model --------------------------------------------------------- */
 
-enum kind { K_IO, K_TIMER, K_PERIODIC, K_IDLE, K_PREPARE, K_CHECK, K_ASYNC, K_SIGNAL };
+enum kind { K_IO, K_TIMER, K_PERIODIC, K_IDLE, K_PREPARE, K_CHECK, K_ASYNC, K_SIGNAL, K_CHILD };
 
 /* SIGURG: ignored by default, so a signal that outlived its watcher could not kill us */
 #define FUZZ_SIGNUM SIGURG
@@ -147,20 +153,21 @@ struct slot {
         ev_check check;
         ev_async async;
         ev_signal signal;
+        ev_child child;
     } u;
     int m_active; /* model: should be active */
     int fed;      /* fed, or restarted while queued, since its last callback/unqueue:
                    * its next callback is not interpreted strictly */
     double m_at;  /* timers: the deadline (w->at) while active */
-    int sent;     /* async, signal: sent while active, not yet delivered */
-    unsigned got; /* async, signal: deliveries (and stops / unqueues that drop a send) */
+    int sent;     /* async, signal, child: sent (a child exited) while active, not yet delivered */
+    unsigned got; /* async, signal, child: deliveries (and stops / unqueues that drop a send) */
     int pipe_end; /* io: which pipe fd (0 .. 2*NPIPE-1) */
 };
 
 static const enum kind pool_kinds[] = {
     K_IO,    K_IO,    K_IO,       K_IO,       K_TIMER,  K_TIMER, K_TIMER,
     K_TIMER, K_TIMER, K_PERIODIC, K_PERIODIC, K_IDLE,   K_IDLE,  K_PREPARE,
-    K_CHECK, K_ASYNC, K_ASYNC,    K_SIGNAL,   K_SIGNAL,
+    K_CHECK, K_ASYNC, K_ASYNC,    K_SIGNAL,   K_SIGNAL, K_CHILD, K_CHILD,
 };
 enum { NSLOT = sizeof pool_kinds / sizeof pool_kinds[0] };
 
@@ -329,6 +336,35 @@ static void signal_cb(struct ev_loop *l, ev_signal *w, int revents)
     cb_common(s, revents);
 }
 
+/* Children forked by spawn_kid(): each exits at once with a status from the input. */
+enum { MAX_KIDS = 16 };
+static pid_t kids[MAX_KIDS];
+static int kid_status[MAX_KIDS]; /* the exit code */
+static int nkids;
+
+static void child_cb(struct ev_loop *l, ev_child *w, int revents)
+{
+    struct slot *s = (struct slot *)w->data;
+    CHECK(l == loop, "wrong loop");
+    if ((revents & EV_CHILD) && !s->fed) {
+        int k = 0;
+        while (k < nkids && kids[k] != w->rpid)
+            ++k;
+        CHECK(k < nkids, "child watcher called for pid %d, not one of ours", (int)w->rpid);
+        CHECK(w->pid == 0 || w->pid == w->rpid, "child watcher for pid %d called for pid %d",
+              (int)w->pid, (int)w->rpid);
+        CHECK(WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == kid_status[k],
+              "child %d: status %#x, it exited with %d", (int)w->rpid, (unsigned)w->rstatus,
+              kid_status[k]);
+        CHECK(ev_is_active(w), "child watcher stopped by the loop");
+    }
+    if (revents & EV_CHILD) {
+        s->sent = 0;
+        ++s->got;
+    }
+    cb_common(s, revents);
+}
+
 static void plain_cb(struct ev_loop *l, ev_watcher *w, int revents)
 {
     CHECK(l == loop, "wrong loop");
@@ -467,8 +503,9 @@ static void fork_check(void)
         fork_calls = 0;
         /* a signal still pending in the kernel (blocked for a signalfd) is not inherited */
         for (int i = 0; i < NSLOT; ++i)
-            if (pool[i].kind == K_SIGNAL)
-                pool[i].sent = 0;
+            if (pool[i].kind == K_SIGNAL || pool[i].kind == K_CHILD)
+                pool[i].sent = 0; /* nor are the parent's children this one's */
+        nkids = 0;
         ev_loop_fork(loop);
         ev_run(loop, EVRUN_NOWAIT);
         _exit(fork_calls >= 1 ? 0 : 3);
@@ -480,6 +517,46 @@ static void fork_check(void)
           "forked child ended with status %#x (3: fork watcher not called)", (unsigned)st);
     CHECK(fork_calls == 0, "fork watcher called in the parent");
     inner_sent = 0; /* the child may have read it */
+}
+
+/* fork() a child that exits at once with status (op >> 5); wait until it is a zombie without
+ * reaping it, so that SIGCHLD is pending (queued before the parent's wait returns): the child
+ * watchers of the default loop that match it (its pid or 0) must be called by the next ev_run
+ * that polls. Elsewhere (another loop, no watcher) ev never reaps it: reap_kids() does. */
+static void spawn_kid(unsigned op)
+{
+    if (nkids >= MAX_KIDS)
+        return;
+    int status = (int)(op >> 5);
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0)
+        _exit(status);
+    kids[nkids] = pid;
+    kid_status[nkids] = status;
+    ++nkids;
+    siginfo_t si;
+    while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0)
+        CHECK(errno == EINTR, "waitid: %s", strerror(errno));
+    if (trace)
+        fprintf(stderr, "%*skid %d exited %d\n", 2 * in_cb, "", (int)pid, status);
+    for (int i = 0; i < NSLOT; ++i) {
+        struct slot *t = &pool[i];
+        if (t->kind == K_CHILD && t->m_active && (t->u.child.pid == 0 || t->u.child.pid == pid))
+            t->sent = 1;
+    }
+}
+
+/* Reaps whatever of the children the loop has not. */
+static void reap_kids(void)
+{
+    for (int k = 0; k < nkids; ++k) {
+        int st;
+        while (waitpid(kids[k], &st, 0) < 0 && errno == EINTR)
+            ;
+    }
+    nkids = 0;
 }
 
 static void drain_onces(void);
@@ -529,6 +606,13 @@ static void slot_init(struct slot *s)
     case K_SIGNAL:
         ev_signal_init(&s->u.signal, signal_cb, FUZZ_SIGNUM);
         break;
+    case K_CHILD: {
+        /* any child, or one of ours (maybe reaped already: then it is never called) */
+        unsigned b = byte();
+        pid_t pid = (b & 6) && nkids ? kids[(b >> 3) % (unsigned)nkids] : 0;
+        ev_child_init(&s->u.child, child_cb, pid, (int)(b & 1));
+        break;
+    }
     }
     w->data = s;
     s->m_active = 0;
@@ -569,6 +653,13 @@ static void slot_start(struct slot *s)
             s->sent = 0;
         ev_signal_start(loop, &s->u.signal);
         break;
+    case K_CHILD:
+        if (!ev_is_default_loop(loop))
+            return; /* child watchers live in the default loop only */
+        if (!s->m_active)
+            s->sent = 0;
+        ev_child_start(loop, &s->u.child);
+        break;
     }
     s->m_active = 1;
     if (s->kind == K_TIMER)
@@ -606,6 +697,11 @@ static void slot_stop(struct slot *s)
         s->sent = 0;
         ++s->got;
         break;
+    case K_CHILD: /* only unqueues it where it was never started (not the default loop) */
+        ev_child_stop(loop, &s->u.child);
+        s->sent = 0;
+        ++s->got;
+        break;
     }
     CHECK(!ev_is_pending(&s->u.w), "pending after stop");
     s->m_active = 0;
@@ -631,6 +727,8 @@ static int kind_events(enum kind k)
         return EV_ASYNC;
     case K_SIGNAL:
         return EV_SIGNAL;
+    case K_CHILD:
+        return EV_CHILD;
     }
     return EV_CUSTOM;
 }
@@ -640,8 +738,9 @@ static void run_loop(int once)
     int async_before[NSLOT];
     unsigned got_before[NSLOT];
     for (int i = 0; i < NSLOT; ++i) {
-        async_before[i] = (pool[i].kind == K_ASYNC || pool[i].kind == K_SIGNAL) &&
-                          pool[i].m_active && pool[i].sent;
+        async_before[i] =
+            (pool[i].kind == K_ASYNC || pool[i].kind == K_SIGNAL || pool[i].kind == K_CHILD) &&
+            pool[i].m_active && pool[i].sent;
         got_before[i] = pool[i].got;
     }
     unsigned it0 = ev_iteration(loop);
@@ -683,9 +782,9 @@ static void run_loop(int once)
     if (ev_iteration(loop) != it0) {
         /* the backend was polled: whatever was sent before is delivered */
         for (int i = 0; i < NSLOT; ++i)
-            if (async_before[i] && !(pool[i].kind == K_SIGNAL && select_ebadf))
+            if (async_before[i] && !(pool[i].kind != K_ASYNC && select_ebadf))
                 CHECK(pool[i].got != got_before[i],
-                      "async/signal %d sent before ev_run but not delivered", i);
+                      "async/signal/child %d sent before ev_run but not delivered", i);
         /* inotify's events are queued by the change itself */
         if (stat_before && !select_ebadf)
             CHECK(stat_calls != stat_calls0, "a file change before ev_run was not reported");
@@ -730,6 +829,7 @@ static void destroy_loop(void)
     destroying = 0;
     CHECK(cleanup_calls == 1, "cleanup watcher called %d times by ev_loop_destroy", cleanup_calls);
     loop = NULL;
+    reap_kids();
 }
 
 static void make_loop(unsigned b)
@@ -744,7 +844,8 @@ static void make_loop(unsigned b)
         flags |= EVFLAG_NOTIMERFD;
     if (b & 8)
         flags |= EVFLAG_SIGNALFD;
-    loop = ev_loop_new(flags);
+    /* the default loop (child watchers work only there) */
+    loop = b & 16 ? ev_default_loop(flags) : ev_loop_new(flags);
     CHECK(loop != NULL, "ev_loop_new(%#x) failed", flags);
     if (trace)
         fprintf(stderr, "new loop, flags %#x\n", flags);
@@ -830,6 +931,8 @@ static void do_op(void)
             for (int i = 0; i < NSLOT; ++i)
                 if (pool[i].kind == K_SIGNAL && pool[i].m_active)
                     pool[i].sent = 1;
+        } else if (s->kind == K_CHILD) {
+            spawn_kid(op); /* exits with op >> 5 */
         }
         break;
     case 5:
@@ -850,7 +953,8 @@ static void do_op(void)
         if (was) {
             s->fed = 0;
             if ((s->kind == K_ASYNC && (r & EV_ASYNC)) ||
-                (s->kind == K_SIGNAL && (r & EV_SIGNAL))) {
+                (s->kind == K_SIGNAL && (r & EV_SIGNAL)) ||
+                (s->kind == K_CHILD && (r & EV_CHILD))) {
                 s->sent = 0;
                 ++s->got;
             }
@@ -996,12 +1100,31 @@ static void do_ops(int max)
         do_op();
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    /* libFuzzer starts its helper threads (the RSS watcher) after this: they inherit a mask that
+     * blocks SIGCHLD, so that a child's exit reaches the main thread (and the loop) before the
+     * wait for it returns. The first input unblocks it in the main thread. */
+    sigset_t ss;
+    sigemptyset(&ss);
+    sigaddset(&ss, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &ss, NULL);
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int once;
     if (!once) {
         trace = getenv("FUZZ_TRACE") && atoi(getenv("FUZZ_TRACE"));
         signal(SIGPIPE, SIG_IGN); /* writes to a pipe whose read end was closed */
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGCHLD);
+        pthread_sigmask(SIG_UNBLOCK, &ss, NULL);
         once = 1;
     }
     in_p = data;

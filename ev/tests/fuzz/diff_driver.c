@@ -45,6 +45,9 @@
  *     EV_ERROR on every backend, libev aborts on poll and epoll);
  *   - the loop never waits without a guard (ev has no finite poll timeout
  *     when nothing time-based is active);
+ *   - no ev_run in a forked child (nested in a fork or prepare callback, or a second one
+ *     after a break) until its loop has polled: libev runs the fork watchers again in every
+ *     ev_run started before then, ev once per fork (README);
  *   - a forked child always calls ev_loop_fork before using the loop, unless
  *     the loop has EVFLAG_FORKCHECK (ev gives a child that does not a private
  *     epoll set);
@@ -58,7 +61,7 @@
  *     inotify watch re-creation wakes its internal watcher an iteration later: see stat_op);
  *   - embedding: the embedded loop is run after each change of its io watcher, so that its
  *     fd changes never reach the embed watcher's prepare watcher (libev runs the embedded loop
- *     there, ev only reifies: an open divergence, docs/reliability-fuzz.md);
+ *     there, bypassing the embed callback; ev only reifies: README, docs/reliability-fuzz.md);
  *     ev's embed watcher holds one loop reference, libev's four (its private io,
  *     prepare and fork watchers hold one each): libev's ev_run return value is traced minus
  *     three while the embed watcher is active, and an embed watcher is not started (and no
@@ -69,6 +72,10 @@
  *     to its wake-up pipe without having started its watcher (Debian's build asserts), and a
  *     raised signal still blocked for the signalfd would kill the process when its last
  *     watcher stops (SIG_DFL); signals reach such loops only as SIGCHLD from children;
+ *   - the last active signal watcher is not stopped while a signal fed or raised since the
+ *     last poll may still be unread (an untraced check watcher marks each poll): ev drops such
+ *     a signal, libev keeps it for the next watcher of that signal, delivered whenever the
+ *     loop next handles any signal (README);
  *   - ev_async_send only to a started async watcher: libev 4.33 asserts ("pipe_w not active")
  *     when no async watcher or caught signal has made its pipe yet (ev drops the send);
  *   - only the epoll, poll and select backends (libev 4.33's linuxaio and
@@ -307,8 +314,12 @@ static int guard_timer_on; /* an EVRUN_ONCE relies on guard_timer */
 static int guard_loop_on;  /* a plain ev_run relies on guard_prepare to end */
 static ev_idle guard_idle;
 static ev_prepare guard_prepare;
-static int once_out;  /* ev_once callbacks not yet called */
-static pid_t kids[8]; /* forked children, by index */
+static ev_check guard_check; /* untraced, lowest priority, unref'd: see sig_unseen */
+static int sig_unseen;       /* a signal was fed or raised and no poll has read it since */
+static int fork_unpolled;    /* in a forked child: the loop has not polled since the fork */
+static int ending;           /* the program is over: stop everything */
+static int once_out;         /* ev_once callbacks not yet called */
+static pid_t kids[8];        /* forked children, by index */
 static int nkids;
 static int in_child; /* this process is a child made by the fork op */
 
@@ -697,6 +708,8 @@ static void start(int i)
     }
 }
 
+static int sig_watchers_active(void);
+
 static void stop(int i)
 {
     union anyw *w = &pool[i];
@@ -725,6 +738,11 @@ static void stop(int i)
         ev_async_stop(loop, &w->async);
         break;
     case K_SIGNAL:
+        /* ev drops a signal whose last watcher stops before a poll read it; libev keeps it
+         * for the next watcher of that signal, whenever the loop next handles any signal
+         * (README, "Where ev deliberately differs"): never stop the last one then */
+        if (!ending && sig_unseen && ev_is_active(&w->signal) && sig_watchers_active() == 1)
+            return;
         ev_signal_stop(loop, &w->signal);
         break;
     case K_CHILD:
@@ -811,7 +829,9 @@ static void cb(struct ev_loop *l, ev_watcher *ew, int revents)
         break;
     }
     case 8:
-        if (may_nest(ew) && ev_depth(l) < 3) {
+        /* README: ev runs the fork watchers once per fork; libev runs them again in every
+         * ev_run started before its loop has polled since the fork */
+        if (may_nest(ew) && ev_depth(l) < 3 && !fork_unpolled) {
             tracef("  nested\n");
             run(EVRUN_NOWAIT);
             /* the nested loop may have fired the guard of an EVRUN_ONCE: re-arm it, or the
@@ -838,6 +858,17 @@ static void guard_cb(struct ev_loop *l, ev_watcher *w, int revents)
     block_begin(ev_priority(w));
     if (!(st_used && w == (ev_watcher *)&guard_idle)) /* see stat_op */
         tracef(" guard %x\n", (unsigned)revents);
+}
+
+/* After every poll, below every other callback of its iteration (the loop's own signal
+ * handling runs at the highest priority): the signals fed or raised before it were read. */
+static void guard_check_cb(struct ev_loop *l, ev_check *w, int revents)
+{
+    (void)l;
+    (void)w;
+    (void)revents;
+    sig_unseen = 0;
+    fork_unpolled = 0;
 }
 
 static void guard_prepare_cb(struct ev_loop *l, ev_prepare *w, int revents)
@@ -979,8 +1010,9 @@ static void loop_fork(unsigned p)
         if (!(loop_flags & EVFLAG_FORKCHECK) || p % 2)
             ev_loop_fork(loop);
         tracef("in child:\n");
+        fork_unpolled = 1;
         run(EVRUN_NOWAIT);
-        if (p & 2)
+        if ((p & 2) && !fork_unpolled) /* see case 8 of cb() */
             run(EVRUN_NOWAIT);
         snapshot("child");
         size_t off = mark;
@@ -1011,12 +1043,14 @@ static void loop_fork(unsigned p)
     tracef("child done %x\n", (unsigned)st);
 }
 
+/* How many of the signal watchers are active. */
 static int sig_watchers_active(void)
 {
+    int n = 0;
     for (int i = 0; i < NW; ++i)
         if (spec[i].kind == K_SIGNAL && inited[i] && ev_is_active(&pool[i].w))
-            return 1;
-    return 0;
+            ++n;
+    return n;
 }
 
 static void op(void)
@@ -1138,6 +1172,7 @@ static void op(void)
             ev_feed_signal(SIGUSR1);
             tracef("feed signal\n");
         }
+        sig_unseen = 1;
         break;
     case 17:
         if (i % 2 == 0 && emb_inited && ev_is_active(&emb) && net_refs <= 0)
@@ -1313,11 +1348,20 @@ void diff_run(const uint8_t *data, size_t size, char **trace, size_t *trace_len)
         ev_set_priority(&guard_idle, EV_MINPRI);
         ev_prepare_init(&guard_prepare, guard_prepare_cb);
         ev_set_priority(&guard_prepare, EV_MAXPRI);
+        ev_check_init(&guard_check, guard_check_cb);
+        ev_set_priority(&guard_check, EV_MINPRI);
+        ev_check_start(loop, &guard_check);
+        ev_unref(loop);
+        sig_unseen = 0;
+        ending = 0;
 
         while (more() && !tfull)
             op();
 
         snapshot("end");
+        ending = 1;
+        ev_ref(loop);
+        ev_check_stop(loop, &guard_check);
         for (int i = 0; i < NW; ++i)
             if (spec[i].kind != K_CLEANUP) {
                 stop(i);
