@@ -200,13 +200,23 @@ void ev__timers_reify(struct ev_loop *loop)
     ev__pending_reverse_since(loop, &mark);
 }
 
+/* Before the loop sleeps: a stale root is moved to its true deadline only once
+ * its key is at least as close to now as to that deadline (at - key >= key -
+ * now; always when the key is due). A timer reset by steady traffic is then
+ * sifted about twice per period, not in every iteration of a busy loop, and
+ * the loop sleeps at most until a stale key: one extra wake-up per timer per
+ * period at worst, after which the stale roots near it settle together. */
 void ev__timers_settle(struct ev_loop *loop)
 {
     struct ev__heap_node *h = loop->timers;
+    const ev_tstamp now = loop->mn_now;
     for (;;) {
         ev_watcher_time *w = h[EV__HEAP0].w;
-        if (EV__LIKELY(!(w->at > h[EV__HEAP0].at))) /* NaN: settled */
+        ev_tstamp key = h[EV__HEAP0].at;
+        if (EV__LIKELY(!(w->at > key))) /* NaN: settled */
             return;
+        if (key - now > w->at - key)
+            return; /* stale, but not yet worth a sift */
         ev__heap_down_from(h, TIMER_END(loop), EV__HEAP0, w->at, w);
     }
 }
