@@ -67,10 +67,10 @@ void ev_timer_stop(EV_P_ ev_timer *w) EV_NOEXCEPT
     ev__heap_remove(loop->timers, &loop->timer_cnt, k);
 }
 
-/* Whether the lazy path may take a reset: always with EV_TIMER_FORCE_LAZY (a
+/* Whether the lazy path may take a reset: always with EV__TIMER_FORCE_LAZY (a
  * test build, so that the timer tests exercise stale keys everywhere),
  * otherwise only while the old deadline is still ahead (see the top). */
-#ifdef EV_TIMER_FORCE_LAZY
+#ifdef EV__TIMER_FORCE_LAZY
 #define TIMER_LAZY_OK(old, now) 1
 #else
 #define TIMER_LAZY_OK(old, now) (!((now) >= (old))) /* NaN: caught below */
@@ -148,7 +148,7 @@ void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
          * one instruction less than loading it into a register. */
         __asm__("" ::: "memory");
 #endif
-#ifdef EV_TIMER_FORCE_LAZY
+#ifdef EV__TIMER_FORCE_LAZY
         if (w->repeat > 0. && at >= w->at) {
 #else
         if (EV__LIKELY(at >= w->at)) {
