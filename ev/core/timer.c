@@ -23,15 +23,25 @@
 
 #define TIMER_END(loop) ((loop)->timer_cnt + EV__HEAP0)
 
+/* ev_timer_start with a full heap array, out of line: grows it and starts
+ * again, so that the common path calls nothing and needs no stack frame. */
+static EV__COLD void timer_start_grow(struct ev_loop *loop, ev_timer *w)
+{
+    loop->timers = ev__heap_grow(loop->timers, &loop->timer_cap, TIMER_END(loop));
+    ev_timer_start(EV_A_ w);
+}
+
 void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT
 {
     if (EV__UNLIKELY(w->active))
         return;
     EV__ASSERT(w->repeat >= 0., "libev: ev_timer_start called with negative timer repeat value");
-    w->at += loop->mn_now;
     int k = TIMER_END(loop);
-    if (EV__UNLIKELY(k + 3 >= loop->timer_cap))
-        loop->timers = ev__heap_grow(loop->timers, &loop->timer_cap, k);
+    if (EV__UNLIKELY(k + 3 >= loop->timer_cap)) {
+        timer_start_grow(loop, w);
+        return;
+    }
+    w->at += loop->mn_now;
     ++loop->timer_cnt;
     ev__start(loop, (ev_watcher *)w, k);
     ev__heap_insert(loop->timers, k, w->at, (ev_watcher_time *)w);
