@@ -140,7 +140,8 @@ static void again(void)
 /* The idle-timeout pattern: n active timers (60-61 s), reset with ev_timer_again in random order
  * while time passes (the loop's clock is updated every 64 resets, as a busy server's iterations
  * would). One loop iteration at the end is measured too: it pays for whatever a library left to
- * do. */
+ * do. The order is an array of timer pointers drawn beforehand, so that the loop's own cost per
+ * reset is small (6 instructions on x86-64) and the same for every library. */
 static void reset(void)
 {
     long resets = bench_arg("resets", 1000000);
