@@ -24,6 +24,7 @@
 #include "../core/backend.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -66,15 +67,22 @@ enum { KM_EPERM = 0x40 }; /* kmask bit: fd is on the always-ready list */
 #define GEN_MASK 0x7fffffffu
 
 /* epoll's event bits (EPOLLIN 1, EPOLLOUT 4, EPOLLERR 8, EPOLLHUP 16) to
- * EV_READ|EV_WRITE; an error or hang-up wakes readers and writers. */
-static const unsigned char epoll_to_ev[32] = {
+ * EV_READ|EV_WRITE; an error or hang-up wakes readers and writers. Indexed by
+ * the low byte of the events (one instruction less than masking them). */
+static const unsigned char epoll_to_ev[256] = {
 #define EV__E(b)                                                                                   \
     (unsigned char)(((b) & (EPOLLIN | EPOLLERR | EPOLLHUP) ? EV_READ : 0) |                        \
                     ((b) & (EPOLLOUT | EPOLLERR | EPOLLHUP) ? EV_WRITE : 0))
-    EV__E(0),  EV__E(1),  EV__E(2),  EV__E(3),  EV__E(4),  EV__E(5),  EV__E(6),  EV__E(7),
-    EV__E(8),  EV__E(9),  EV__E(10), EV__E(11), EV__E(12), EV__E(13), EV__E(14), EV__E(15),
-    EV__E(16), EV__E(17), EV__E(18), EV__E(19), EV__E(20), EV__E(21), EV__E(22), EV__E(23),
-    EV__E(24), EV__E(25), EV__E(26), EV__E(27), EV__E(28), EV__E(29), EV__E(30), EV__E(31),
+#define EV__E4(b) EV__E(b), EV__E(b + 1), EV__E(b + 2), EV__E(b + 3)
+#define EV__E16(b) EV__E4(b), EV__E4(b + 4), EV__E4(b + 8), EV__E4(b + 12)
+#define EV__E64(b) EV__E16(b), EV__E16(b + 16), EV__E16(b + 32), EV__E16(b + 48)
+    EV__E64(0),
+    EV__E64(64),
+    EV__E64(128),
+    EV__E64(192),
+#undef EV__E64
+#undef EV__E16
+#undef EV__E4
 #undef EV__E
 };
 
@@ -317,6 +325,23 @@ static EV__COLD ev_tstamp epoll_before(struct ev_loop *loop, struct epoll_state 
     return s->eperm_cnt ? 0. : timeout;
 }
 
+/* The halves of an event's data (fd, generation), each read on its own. */
+static inline uint32_t event_fd(const struct epoll_event *e)
+{
+    return (uint32_t)e->data.u64;
+}
+
+static inline uint32_t event_gen(const struct epoll_event *e)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t gen;
+    memcpy(&gen, (const char *)&e->data + 4, sizeof gen);
+    return gen;
+#else
+    return (uint32_t)(e->data.u64 >> 32);
+#endif
+}
+
 /* The events of one wait (out of line: an empty wait stays cheap). */
 static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state *s, int n)
 {
@@ -325,9 +350,9 @@ static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state 
     struct ev__fd *fds = loop->fds;
     for (int i = 0; i < n; ++i) {
         struct epoll_event *e = &events[i];
-        struct ev__fd *f = &fds[(uint32_t)e->data.u64];
-        int got = epoll_to_ev[e->events & 31];
-        if (EV__UNLIKELY((uint32_t)(e->data.u64 >> 32) != f->gen))
+        struct ev__fd *f = &fds[event_fd(e)];
+        int got = epoll_to_ev[(unsigned char)e->events];
+        if (EV__UNLIKELY(event_gen(e) != f->gen))
             got = epoll_event_slow(loop, s, e, got);
         /* Each watcher takes only its own events (ev__fd_feed masks them). */
         ev__fd_feed(loop, f, got);

@@ -140,7 +140,8 @@ static void again(void)
 /* The idle-timeout pattern: n active timers (60-61 s), reset with ev_timer_again in random order
  * while time passes (the loop's clock is updated every 64 resets, as a busy server's iterations
  * would). One loop iteration at the end is measured too: it pays for whatever a library left to
- * do. */
+ * do. The order is an array of timer pointers drawn beforehand, so that the loop's own cost per
+ * reset is small (6 instructions on x86-64) and the same for every library. */
 static void reset(void)
 {
     long resets = bench_arg("resets", 1000000);
@@ -150,14 +151,16 @@ static void reset(void)
         ev_timer_init(&t[i], timer_cb, 0., 60. + bench_drand());
         ev_timer_again(loop, &t[i]);
     }
-    int *idx = bench_reset_order(resets, n);
+    ev_timer **order = (ev_timer **)bench_reset_ptrs(resets, n, t, sizeof *t);
+    struct ev_loop *l = loop;
     bench_begin();
-    for (long k = 0; k < resets; k++) {
-        if ((k & 63) == 0)
-            ev_now_update(loop);
-        ev_timer_again(loop, &t[idx[k]]);
+    for (long k = 0; k < resets; k += 64) {
+        ev_now_update(l);
+        long end = k + 64 < resets ? k + 64 : resets;
+        for (long j = k; j < end; j++)
+            ev_timer_again(l, order[j]);
     }
-    ev_run(loop, EVRUN_NOWAIT);
+    ev_run(l, EVRUN_NOWAIT);
     tt[0] = bench_end("reset");
     bench_report("reset", tt, 1, (double)resets);
 }

@@ -145,12 +145,13 @@ static void reset(void)
         uv_timer_init(loop, &t[i]);
         uv_timer_start(&t[i], timer_cb, ms, ms);
     }
-    int *idx = bench_reset_order(resets, n);
+    uv_timer_t **order = (uv_timer_t **)bench_reset_ptrs(resets, n, t, sizeof *t);
     bench_begin();
-    for (long k = 0; k < resets; k++) {
-        if ((k & 63) == 0)
-            uv_update_time(loop);
-        uv_timer_again(&t[idx[k]]);
+    for (long k = 0; k < resets; k += 64) {
+        uv_update_time(loop);
+        long end = k + 64 < resets ? k + 64 : resets;
+        for (long j = k; j < end; j++)
+            uv_timer_again(order[j]);
     }
     uv_run(loop, UV_RUN_NOWAIT);
     tt[0] = bench_end("reset");

@@ -79,6 +79,7 @@ TARGETS = {
     # issue 16: O(1) idle-timeout resets (instructions; wall-time targets are in the notes)
     ("reset 1k", "reset"): 0.7,
     ("reset 100k", "reset"): 0.3,
+    ("classic N=1000 +timeouts", "events"): 0.6,  # io event with a timeout reset
     ("idle 20k", "idle"): 0.7,
     ("ready fd 20k", "ready"): 0.7,
 }

@@ -715,7 +715,7 @@ void ev__io_stop_internal(struct ev_loop *loop, ev_io *w);
 /* timer.c */
 void ev__timers_reify(struct ev_loop *loop);
 void ev__timers_shift(struct ev_loop *loop, ev_tstamp by);
-/* Moves stale root keys (lazy later deadlines, timer.c) to their true deadlines. */
+/* Moves stale root keys (lazy later deadlines, timer.c) to their true deadlines once near. */
 void ev__timers_settle(struct ev_loop *loop);
 
 /* periodic.c */

@@ -336,7 +336,7 @@ static ev_tstamp block_time(struct ev_loop *loop)
     ev_tstamp t = -1.;
     if (loop->timer_cnt) {
         ev__time_update(loop);
-        ev__timers_settle(loop); /* the root's key is its true deadline */
+        ev__timers_settle(loop); /* a root key not settled is stale: an early wake-up at most */
         t = loop->timers[EV__HEAP0].at - loop->mn_now;
         if (t < 0.)
             t = 0.; /* expired: no wait, whatever a periodic says below */

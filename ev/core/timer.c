@@ -19,17 +19,29 @@
 #include "ev_internal.h"
 #include "heap.h"
 
+#include <string.h>
+
 #define TIMER_END(loop) ((loop)->timer_cnt + EV__HEAP0)
+
+/* ev_timer_start with a full heap array, out of line: grows it and starts
+ * again, so that the common path calls nothing and needs no stack frame. */
+static EV__COLD void timer_start_grow(struct ev_loop *loop, ev_timer *w)
+{
+    loop->timers = ev__heap_grow(loop->timers, &loop->timer_cap, TIMER_END(loop));
+    ev_timer_start(EV_A_ w);
+}
 
 void ev_timer_start(EV_P_ ev_timer *w) EV_NOEXCEPT
 {
     if (EV__UNLIKELY(w->active))
         return;
     EV__ASSERT(w->repeat >= 0., "libev: ev_timer_start called with negative timer repeat value");
-    w->at += loop->mn_now;
     int k = TIMER_END(loop);
-    if (EV__UNLIKELY(k + 3 >= loop->timer_cap))
-        loop->timers = ev__heap_grow(loop->timers, &loop->timer_cap, k);
+    if (EV__UNLIKELY(k + 3 >= loop->timer_cap)) {
+        timer_start_grow(loop, w);
+        return;
+    }
+    w->at += loop->mn_now;
     ++loop->timer_cnt;
     ev__start(loop, (ev_watcher *)w, k);
     ev__heap_insert(loop->timers, k, w->at, (ev_watcher_time *)w);
@@ -65,53 +77,97 @@ void ev_timer_stop(EV_P_ ev_timer *w) EV_NOEXCEPT
     ev__heap_remove(loop->timers, &loop->timer_cnt, k);
 }
 
-/* ev_timer_again's rare case, out of line (no stack frame on the common
- * path): the new deadline is earlier than the node's key, so the node rises. */
-static EV__COLD void timer_again_earlier(struct ev_loop *loop, ev_timer *w)
-{
-    if (w->at < loop->timers[w->active].at)
-        ev__heap_up_from(loop->timers, w->active, w->at, (ev_watcher_time *)w);
-}
+/* Whether the lazy path may take a reset: always with EV__TIMER_FORCE_LAZY (a
+ * test build, so that the timer tests exercise stale keys everywhere),
+ * otherwise only while the old deadline is still ahead (see the top). */
+#ifdef EV__TIMER_FORCE_LAZY
+#define TIMER_LAZY_OK(old, now) 1
+#else
+#define TIMER_LAZY_OK(old, now) (!((now) >= (old))) /* NaN: caught below */
+#endif
 
-static EV__COLD void timer_again_pending(struct ev_loop *loop, ev_timer *w)
+/* ev_timer_again of an active timer that is not pending, when the lazy path
+ * below did not take it; out of line. */
+static EV__NOINLINE void timer_again_armed(struct ev_loop *loop, ev_timer *w)
 {
-    ev__clear_pending(loop, (ev_watcher *)w);
-    ev_timer_again(EV_A_ w);
-}
-
-/* ev_timer_again's eager case: the node sinks to the new, later deadline now. */
-static EV__NOINLINE void timer_again_later(struct ev_loop *loop, ev_timer *w)
-{
-    ev__heap_down_from(loop->timers, TIMER_END(loop), w->active, w->at, (ev_watcher_time *)w);
-}
-
-void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
-{
-    if (EV__UNLIKELY(w->pending)) {
-        timer_again_pending(loop, w);
+    ev_tstamp now = loop->mn_now;
+    if (EV__UNLIKELY(w->repeat == 0.)) {
+        ev_timer_stop(EV_A_ w);
         return;
     }
+    ev_tstamp at = now + w->repeat, old = w->at;
+    w->at = at;
+    /* Not before the old deadline, so not before the node's key: the key may
+     * stay (see the top) while the old deadline is still ahead (an idle
+     * timeout reset by traffic). A timer re-armed from its own callback (its
+     * deadline just passed) sinks at once: it would reach the root, stale, in
+     * the next iteration anyway. Below the key, the node rises. */
+    struct ev__heap_node *h = loop->timers;
+    if (at < old) {
+        if (at < h[w->active].at)
+            ev__heap_up_from(h, w->active, at, (ev_watcher_time *)w);
+    } else if (!TIMER_LAZY_OK(old, now)) {
+        ev__heap_down_from(h, TIMER_END(loop), w->active, at, (ev_watcher_time *)w);
+    }
+}
+
+/* ev_timer_again of a pending or an inactive timer, out of line. */
+static EV__COLD void timer_again_slow(struct ev_loop *loop, ev_timer *w)
+{
+    if (w->pending)
+        ev__clear_pending(loop, (ev_watcher *)w);
     if (w->active) {
-        if (w->repeat != 0.) {
-            ev_tstamp at = loop->mn_now + w->repeat, old = w->at;
-            w->at = at;
-            /* Not before the old deadline, so not before the node's key: the
-             * key may stay (see the top) without even reading the heap, while
-             * the old deadline is still ahead (an idle timeout reset by
-             * traffic). A timer re-armed from its own callback (its deadline
-             * just passed) sinks at once: it would reach the root, stale, in
-             * the next iteration anyway. Below the key, the node rises. */
-            if (EV__UNLIKELY(at < old))
-                timer_again_earlier(loop, w);
-            else if (!(old > loop->mn_now))
-                timer_again_later(loop, w);
-        } else {
-            ev_timer_stop(EV_A_ w);
-        }
+        timer_again_armed(loop, w);
     } else if (w->repeat != 0.) {
         w->at = w->repeat;
         ev_timer_start(EV_A_ w);
     }
+}
+
+/* Active and not pending, in one test where the layout allows: active (a heap
+ * index, 1 .. INT_MAX while active) and pending (0 when unqueued) are the
+ * watcher's first two ints, read as one little-endian word. */
+static inline int timer_armed_unqueued(const ev_timer *w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&                        \
+    defined(__SIZEOF_LONG_LONG__) && __SIZEOF_LONG_LONG__ == 8 && __SIZEOF_INT__ == 4
+    unsigned long long v;
+    memcpy(&v, w, sizeof v);
+    return v - 1 < 0x7fffffffull;
+#else
+    return w->active && !w->pending;
+#endif
+}
+
+/* The idle-timeout reset: when the timer is active, not pending, and the new
+ * deadline is not before the old one while that is still ahead, the new
+ * deadline is stored and nothing else happens (the heap key stays, see the
+ * top); that the deadline moves later implies repeat > 0. Everything else is
+ * out of line, so this needs no stack frame. */
+void ev_timer_again(EV_P_ ev_timer *w) EV_NOEXCEPT
+{
+    ev_tstamp now = loop->mn_now;
+    if (EV__UNLIKELY(!timer_armed_unqueued(w))) {
+        timer_again_slow(loop, w);
+        return;
+    }
+    if (EV__LIKELY(TIMER_LAZY_OK(w->at, now))) {
+        ev_tstamp at = now + w->repeat;
+#if defined(__GNUC__) && defined(__x86_64__)
+        /* A compiler barrier only: both compares then read w->at from memory,
+         * one instruction less than loading it into a register. */
+        __asm__("" ::: "memory");
+#endif
+#ifdef EV__TIMER_FORCE_LAZY
+        if (w->repeat > 0. && at >= w->at) {
+#else
+        if (EV__LIKELY(at >= w->at)) {
+#endif
+            w->at = at;
+            return;
+        }
+    }
+    timer_again_armed(loop, w);
 }
 
 ev_tstamp ev_timer_remaining(EV_P_ ev_timer *w) EV_NOEXCEPT
@@ -154,13 +210,23 @@ void ev__timers_reify(struct ev_loop *loop)
     ev__pending_reverse_since(loop, &mark);
 }
 
+/* Before the loop sleeps: a stale root is moved to its true deadline only once
+ * its key is at least as close to now as to that deadline (at - key >= key -
+ * now; always when the key is due). A timer reset by steady traffic is then
+ * sifted about twice per period, not in every iteration of a busy loop, and
+ * the loop sleeps at most until a stale key: one extra wake-up per timer per
+ * period at worst, after which the stale roots near it settle together. */
 void ev__timers_settle(struct ev_loop *loop)
 {
     struct ev__heap_node *h = loop->timers;
+    const ev_tstamp now = loop->mn_now;
     for (;;) {
         ev_watcher_time *w = h[EV__HEAP0].w;
-        if (EV__LIKELY(!(w->at > h[EV__HEAP0].at))) /* NaN: settled */
+        ev_tstamp key = h[EV__HEAP0].at;
+        if (EV__LIKELY(!(w->at > key))) /* NaN: settled */
             return;
+        if (key - now > w->at - key)
+            return; /* stale, but not yet worth a sift */
         ev__heap_down_from(h, TIMER_END(loop), EV__HEAP0, w->at, w);
     }
 }
