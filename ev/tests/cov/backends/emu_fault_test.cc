@@ -21,35 +21,17 @@
 #include <string>
 #include <vector>
 
-#include "ev/tests/fault/child.h"
+#include "ev/tests/cov/backends/fault_fixture.h"
 
 namespace {
 
-std::vector<std::string> syserrs;
+using covfault::CountCb;
+using covfault::Counter;
+using covfault::RecordSyserr;
+std::vector<std::string> &syserrs = covfault::Syserrs();
 
-void RecordSyserr(const char *msg)
-{
-    syserrs.push_back(msg);
-}
-
-struct Counter {
-    ev_io w;
-    int calls = 0;
-    int revents = 0;
-};
-
-void CountCb(struct ev_loop *, ev_io *w, int revents)
-{
-    Counter *c = reinterpret_cast<Counter *>(w);
-    ++c->calls;
-    c->revents |= revents;
-}
-
-class EmuFault : public ::testing::TestWithParam<unsigned> {
+class EmuFault : public ::testing::TestWithParam<unsigned>, protected covfault::LoopUnderTest {
   protected:
-    struct ev_loop *loop = nullptr;
-    std::vector<int> fds;
-
     void SetUp() override
     {
         emufault::Reset();
@@ -73,46 +55,6 @@ class EmuFault : public ::testing::TestWithParam<unsigned> {
     bool Kqueue() const { return GetParam() == EVBACKEND_KQUEUE; }
     emufault::Call Create() const { return Kqueue() ? emufault::KQUEUE : emufault::PORT_CREATE; }
     emufault::Call Wait() const { return Kqueue() ? emufault::KEVENT : emufault::PORT_GETN; }
-
-    void Pair(int sv[2])
-    {
-        ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-        fds.push_back(sv[0]);
-        fds.push_back(sv[1]);
-    }
-
-    void Watch(Counter &c, int fd, int events)
-    {
-        ev_io_init(&c.w, CountCb, fd, events);
-        ev_io_start(loop, &c.w);
-    }
-
-    bool Spin(const std::function<bool()> &pred, int n = 200)
-    {
-        for (int i = 0; i < n && !pred(); ++i)
-            ev_run(loop, EVRUN_NOWAIT);
-        return pred();
-    }
-
-    void InChild(const std::function<void()> &fn)
-    {
-        std::string err;
-        int status = evfault::RunInChild(
-            [&] {
-                const ::testing::TestResult *r =
-                    ::testing::UnitTest::GetInstance()->current_test_info()->result();
-                int before = r->total_part_count();
-                fn();
-                int failed = 0;
-                for (int i = before; i < r->total_part_count(); ++i)
-                    failed += r->GetTestPartResult(i).failed();
-                fflush(stdout);
-                _exit(failed ? 1 : 0);
-            },
-            &err);
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            << "status " << status << ": " << err;
-    }
 };
 
 TEST_P(EmuFault, NoKernelObjectAtInitFailsTheLoop)

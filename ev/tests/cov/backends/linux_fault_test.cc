@@ -31,29 +31,14 @@
 #include <string>
 #include <vector>
 
-#include "ev/tests/fault/child.h"
+#include "ev/tests/cov/backends/fault_fixture.h"
 
 namespace {
 
-std::vector<std::string> syserrs;
-
-void RecordSyserr(const char *msg)
-{
-    syserrs.push_back(msg);
-}
-
-struct Counter {
-    ev_io w;
-    int calls = 0;
-    int revents = 0;
-};
-
-void CountCb(struct ev_loop *, ev_io *w, int revents)
-{
-    Counter *c = reinterpret_cast<Counter *>(w);
-    ++c->calls;
-    c->revents |= revents;
-}
+using covfault::CountCb;
+using covfault::Counter;
+using covfault::RecordSyserr;
+std::vector<std::string> &syserrs = covfault::Syserrs();
 
 /* The epoll sets this process has open (the public API does not name a loop's backend fd). */
 std::set<int> EpollFds()
@@ -76,11 +61,8 @@ std::set<int> EpollFds()
     return out;
 }
 
-class BackendFault : public ::testing::Test {
+class BackendFault : public ::testing::Test, protected covfault::LoopUnderTest {
   protected:
-    struct ev_loop *loop = nullptr;
-    std::vector<int> fds;
-
     void SetUp() override
     {
         inject::Reset();
@@ -114,49 +96,6 @@ class BackendFault : public ::testing::Test {
             if (!before.count(fd))
                 epfd = fd;
         return loop && ev_backend(loop) == b;
-    }
-
-    /* A non-blocking socket pair (both ends writable; readable once written to). */
-    void Pair(int sv[2])
-    {
-        ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
-        fds.push_back(sv[0]);
-        fds.push_back(sv[1]);
-    }
-
-    void Watch(Counter &c, int fd, int events)
-    {
-        ev_io_init(&c.w, CountCb, fd, events);
-        ev_io_start(loop, &c.w);
-    }
-
-    /* Runs non-blocking iterations until pred() holds (at most n). */
-    bool Spin(const std::function<bool()> &pred, int n = 200)
-    {
-        for (int i = 0; i < n && !pred(); ++i)
-            ev_run(loop, EVRUN_NOWAIT);
-        return pred();
-    }
-
-    /* Runs fn in a forked child; the child's expectations fail it with status 1. */
-    void InChild(const std::function<void()> &fn)
-    {
-        std::string err;
-        int status = evfault::RunInChild(
-            [&] {
-                const ::testing::TestResult *r =
-                    ::testing::UnitTest::GetInstance()->current_test_info()->result();
-                int before = r->total_part_count();
-                fn();
-                int failed = 0;
-                for (int i = before; i < r->total_part_count(); ++i)
-                    failed += r->GetTestPartResult(i).failed();
-                fflush(stdout);
-                _exit(failed ? 1 : 0);
-            },
-            &err);
-        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            << "status " << status << ": " << err;
     }
 };
 
