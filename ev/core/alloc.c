@@ -6,6 +6,7 @@
 #include "ev_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -31,14 +32,18 @@ void ev_set_syserr_cb(void (*cb)(const char *msg)) EV_NOEXCEPT
     syserr_cb = cb;
 }
 
+static EV__COLD void alloc_failed(unsigned long long size)
+{
+    char buf[80];
+    snprintf(buf, sizeof buf, "(libev) cannot allocate %llu bytes, aborting.", size);
+    ev__fatal(buf);
+}
+
 void *ev__realloc(void *ptr, size_t size)
 {
     void *p = alloc_cb(ptr, (long)size);
-    if (EV__UNLIKELY(!p && size)) {
-        char buf[80];
-        snprintf(buf, sizeof buf, "(libev) cannot allocate %ld bytes, aborting.", (long)size);
-        ev__fatal(buf);
-    }
+    if (EV__UNLIKELY(!p && size))
+        alloc_failed(size);
     return p;
 }
 
@@ -75,12 +80,17 @@ void ev__fatal(const char *msg)
  * the C library, and realloc moves their pages without copying. */
 void *ev__grow(void *base, int *cap, int need, size_t elem)
 {
-    long n = *cap ? *cap : 4;
+    /* 64-bit counts: near INT_MAX elements, n + n / 8 and n * elem overflow a 32-bit long (the
+     * loop never ended on i386); a size the allocator's long cannot carry is a failure. */
+    long long n = *cap ? *cap : 4;
     while (n < need)
-        n += (size_t)n * elem < 65536 ? n : n / 8;
-    if (n > 0x7fffffffL)
-        n = 0x7fffffffL;
-    base = ev__realloc(base, (size_t)n * elem);
+        n += n * (long long)elem < 65536 ? n : n / 8;
+    if (n > 0x7fffffffLL)
+        n = 0x7fffffffLL;
+    unsigned long long bytes = (unsigned long long)n * elem;
+    if (EV__UNLIKELY(bytes > (unsigned long long)LONG_MAX))
+        alloc_failed(bytes);
+    base = ev__realloc(base, (size_t)bytes);
     *cap = (int)n;
     return base;
 }

@@ -41,10 +41,11 @@ static void periodic_recalc(struct ev_loop *loop, ev_periodic *w)
     ev_tstamp interval = w->interval > MIN_INTERVAL ? w->interval : MIN_INTERVAL;
     ev_tstamp at = w->offset + interval * floor_((loop->rt_now - w->offset) / interval);
     /* An offset so far from now that its rounding exceeds the interval (1e300) can leave `at`
-     * anywhere before now, even at 0: step from there in one go, not one interval at a time
-     * (billions of steps). */
-    if (at < loop->rt_now - interval)
-        at += interval * floor_((loop->rt_now - at) / interval);
+     * anywhere, even at 0 or (with x87's extended precision, i386) far in the future: the grid
+     * then has no meaning left at this scale, and the next period starts from now (not one
+     * interval at a time from 0: billions of steps). */
+    if (EV__UNLIKELY(!(at >= loop->rt_now - interval && at <= loop->rt_now + interval)))
+        at = loop->rt_now;
     while (at <= loop->rt_now) {
         ev_tstamp next = at + interval;
         if (next == at) { /* too far in the future to add anything: give up */

@@ -237,6 +237,10 @@ TEST_P(CovSyscallTest, PipeFlagsRefused)
             close(b);
             f.push_back(
                 {SYS_fcntl, EBADF, 0, (unsigned)(c.second_only ? b : a), 1, (unsigned)c.cmd});
+#ifdef SYS_fcntl64 /* 32-bit ABIs: the C library calls fcntl64 */
+            f.push_back(
+                {SYS_fcntl64, EBADF, 0, (unsigned)(c.second_only ? b : a), 1, (unsigned)c.cmd});
+#endif
             COV_CHECK(FailSyscalls(f));
             ev_signal s;
             ev_signal_init(
