@@ -1,5 +1,6 @@
 /* emufault.cc - the --wrap wrappers of emufault.h. */
 #include "ev/tests/cov/backends/emufault.h"
+#include "ev/tests/cov/backends/fault_slot.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -19,10 +20,7 @@ int __real_ev_emu_port_getn(int port, port_event_t list[], unsigned int max, uns
 namespace emufault {
 namespace {
 
-struct Slot {
-    int err = 0, times = 0, skip = 0;
-    int calls = 0, injected = 0;
-};
+using covfault::Slot;
 
 Slot slots[NCALL];
 int rewrite_events;
@@ -30,28 +28,14 @@ bool rewrite_stale;
 
 bool Hit(Call c)
 {
-    Slot &s = slots[c];
-    ++s.calls;
-    if (s.times <= 0)
-        return false;
-    if (s.skip > 0) {
-        --s.skip;
-        return false;
-    }
-    --s.times;
-    ++s.injected;
-    errno = s.err;
-    return true;
+    return slots[c].Hit();
 }
 
 } // namespace
 
 void Arm(Call c, int err, int times, int skip)
 {
-    Slot &s = slots[c];
-    s.err = err;
-    s.times = times;
-    s.skip = skip;
+    slots[c].Arm(err, times, skip);
 }
 
 void RewritePortEvent(int events, bool stale)

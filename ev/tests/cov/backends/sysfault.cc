@@ -1,5 +1,6 @@
 /* sysfault.cc - the --wrap wrappers of sysfault.h. */
 #include "ev/tests/cov/backends/sysfault.h"
+#include "ev/tests/cov/backends/fault_slot.h"
 
 #include <errno.h>
 #include <linux/aio_abi.h>
@@ -22,10 +23,7 @@ int __real_uname(struct utsname *u);
 namespace sysfault {
 namespace {
 
-struct Slot {
-    int err = 0, times = 0, skip = 0;
-    int calls = 0, injected = 0;
-};
+using covfault::Slot;
 
 Slot slots[NCALL];
 unsigned hidden_features;
@@ -34,31 +32,16 @@ long rewrite_res;
 int rewrite_times;
 const char *fake_release;
 
-/* Counts the call; true if it must fail (errno is then set, or err was 0). */
 bool Hit(Call c)
 {
-    Slot &s = slots[c];
-    ++s.calls;
-    if (s.times <= 0)
-        return false;
-    if (s.skip > 0) {
-        --s.skip;
-        return false;
-    }
-    --s.times;
-    ++s.injected;
-    errno = s.err;
-    return true;
+    return slots[c].Hit();
 }
 
 } // namespace
 
 void Arm(Call c, int err, int times, int skip)
 {
-    Slot &s = slots[c];
-    s.err = err;
-    s.times = times;
-    s.skip = skip;
+    slots[c].Arm(err, times, skip);
 }
 
 void HideUringFeatures(unsigned bits)
