@@ -348,15 +348,18 @@ static EV__NOINLINE void epoll_process(struct ev_loop *loop, struct epoll_state 
     /* Nothing in this loop reallocates either array (callbacks run later). */
     struct epoll_event *events = s->events;
     struct ev__fd *fds = loop->fds;
+    struct ev__batch b;
+    ev__batch_begin(loop, &b);
     for (int i = 0; i < n; ++i) {
         struct epoll_event *e = &events[i];
         struct ev__fd *f = &fds[event_fd(e)];
         int got = epoll_to_ev[(unsigned char)e->events];
         if (EV__UNLIKELY(event_gen(e) != f->gen))
-            got = epoll_event_slow(loop, s, e, got);
-        /* Each watcher takes only its own events (ev__fd_feed masks them). */
-        ev__fd_feed(loop, f, got);
+            got = epoll_event_slow(loop, s, e, got); /* feeds nothing */
+        /* Each watcher takes only its own events (ev__batch_fd_feed masks them). */
+        ev__batch_fd_feed(loop, &b, f, got);
     }
+    ev__batch_end(loop, &b);
     if (EV__UNLIKELY(n == s->cap || s->eperm_cnt))
         epoll_after(loop, s, n);
 }

@@ -5,7 +5,9 @@
  * Invariants kept by every file:
  *  - a watcher is active iff w->active != 0; io/signal/child/stat/embed use 1,
  *    array-kept watchers their index + 1, timers and periodics their heap index;
- *  - w->pending == 0, or loop->pq[pri].q[w->pending - 1].w == w;
+ *  - w->pending == 0, or loop->pq[pri].q[w->pending - 1].w == w; a slot whose
+ *    watcher was unqueued holds &loop->pending_none (a no-op callback), so that
+ *    invocation needs no test;
  *  - bit p of loop->pending_mask is set iff loop->pq[p].cnt != 0;
  *  - loop->activecnt counts active watchers minus ev_unref calls; internal
  *    watchers (wake-up fd, signalfd, ...) hold no reference.
@@ -547,6 +549,9 @@ struct ev_loop {
     void (*acquire_cb)(EV_P);
 
     struct ev__metrics *metrics; /* NULL unless metrics are enabled (metrics.c) */
+
+    /* Stands in the queue slot of an unqueued watcher: its callback does nothing. */
+    ev_watcher pending_none;
 };
 
 /* loop->hooks bits. */
@@ -588,6 +593,8 @@ void ev__time_update(struct ev_loop *loop);
 
 /* pending.c */
 void ev__grow_pending(struct ev__plevel *l);
+/* At loop creation: the stand-in for unqueued watchers. */
+void ev__pending_init(struct ev_loop *loop);
 EV__COLD void ev__clear_pending(struct ev_loop *loop, ev_watcher *w);
 /* Expired timers and periodics are queued in deadline order; afterwards the stretch each
  * priority's queue gained is reversed, since invocation takes a queue from its end: the earliest
@@ -699,6 +706,84 @@ static inline void ev__fd_feed(struct ev_loop *loop, const struct ev__fd *f, int
         int ev = ((ev_io *)w)->events & revents;
         if (ev)
             ev__feed(loop, (ev_watcher *)w, ev);
+    }
+}
+
+/* A batch of readiness reports (a backend's poll): no callback runs until the batch ends, so
+ * the queue of priority 0, where nearly every watcher is, lives in locals meanwhile. A watcher
+ * of that priority not yet pending then costs two stores and a count; every other case goes
+ * through ev__feed. Until ev__batch_end, nothing else may feed or read the queues. */
+#if EV_MINPRI <= 0 && EV_MAXPRI >= 0
+#define EV__BATCH_PRI 0
+#else
+#define EV__BATCH_PRI EV_MINPRI
+#endif
+#define EV__BATCH_LEVEL (EV__BATCH_PRI - EV_MINPRI)
+
+struct ev__batch {
+    struct ev__pending *q;
+    int n;
+};
+
+/* ev__feed, out of line. */
+void ev__feed_out(struct ev_loop *loop, ev_watcher *w, int revents);
+
+static inline void ev__batch_begin(const struct ev_loop *loop, struct ev__batch *b)
+{
+    b->q = loop->pq[EV__BATCH_LEVEL].q;
+    b->n = loop->pq[EV__BATCH_LEVEL].cnt;
+}
+
+static inline void ev__batch_end(struct ev_loop *loop, const struct ev__batch *b)
+{
+    loop->pq[EV__BATCH_LEVEL].cnt = b->n;
+    if (b->n)
+        loop->pending_mask |= 1u << EV__BATCH_LEVEL;
+}
+
+/* Not pending and of the batch's priority. */
+static inline int ev__batch_takes(const ev_watcher *w)
+{
+#if EV_MINPRI == EV_MAXPRI
+    return !w->pending;
+#elif EV__BATCH_PRI == 0
+    /* pending and priority side by side (ev.h): one 8-byte test */
+    typedef char ev__priority_follows_pending[offsetof(ev_watcher, priority) ==
+                                                      offsetof(ev_watcher, pending) + sizeof(int)
+                                                  ? 1
+                                                  : -1];
+    (void)sizeof(ev__priority_follows_pending);
+    uint64_t both;
+    memcpy(&both, &w->pending, sizeof both);
+    return both == 0;
+#else
+    return !w->pending && w->priority == EV__BATCH_PRI;
+#endif
+}
+
+static inline void ev__batch_feed(struct ev_loop *loop, struct ev__batch *b, ev_watcher *w,
+                                  int revents)
+{
+    if (EV__LIKELY(ev__batch_takes(w) && b->n != loop->pq[EV__BATCH_LEVEL].cap)) {
+        struct ev__pending *p = &b->q[b->n];
+        p->w = w;
+        p->events = revents;
+        w->pending = ++b->n;
+    } else {
+        ev__batch_end(loop, b);
+        ev__feed_out(loop, w, revents);
+        ev__batch_begin(loop, b);
+    }
+}
+
+/* ev__fd_feed within a batch. */
+static inline void ev__batch_fd_feed(struct ev_loop *loop, struct ev__batch *b,
+                                     const struct ev__fd *f, int revents)
+{
+    for (ev_watcher_list *w = f->head; w; w = w->next) {
+        int ev = ((ev_io *)w)->events & revents;
+        if (ev)
+            ev__batch_feed(loop, b, (ev_watcher *)w, ev);
     }
 }
 

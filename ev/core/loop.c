@@ -85,6 +85,7 @@ static int loop_init(struct ev_loop *loop, unsigned int flags)
     loop->timerfd = -1;
 #endif
     loop->invoke_cb = ev_invoke_pending;
+    ev__pending_init(loop);
     loop->curpid = getpid();
     ev__time_init(loop);
     if (ev__backend_choose(loop, flags) < 0)

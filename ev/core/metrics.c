@@ -256,7 +256,7 @@ static void count_queue(struct ev_loop *loop, struct ev__metrics *x)
     for (int p = 0; p < EV__NUMPRI; ++p) {
         const struct ev__plevel *l = &loop->pq[p];
         for (int i = 0; i < l->cnt; ++i)
-            if (l->q[i].w && !is_internal(loop, l->q[i].w))
+            if (l->q[i].w != &loop->pending_none && !is_internal(loop, l->q[i].w))
                 ++x->m.events[type_of(l->q[i].events)];
     }
 }
@@ -291,7 +291,7 @@ void ev__metrics_invoke(EV_P)
             loop->pending_mask = mask ^ (1u << pri);
         ev_watcher *w = l->q[n].w;
         int revents = l->q[n].events;
-        if (!w)
+        if (w == &loop->pending_none)
             continue;
         w->pending = 0;
         int type = is_internal(loop, w) ? -1 : type_of(revents);

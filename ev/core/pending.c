@@ -3,7 +3,9 @@
  * revents); a watcher's `pending` is its 1-based slot. Invocation takes the
  * highest non-empty priority (a bit mask, so empty levels cost nothing) and
  * pops from the end, so within one priority the last queued runs first.
- * Unqueueing empties the slot (its watcher becomes NULL): O(1), order kept.
+ * Unqueueing empties the slot: O(1), order kept. An empty slot holds the
+ * loop's pending_none, whose callback does nothing, so that invocation calls
+ * whatever the slot holds without a test.
  */
 #include "ev_internal.h"
 
@@ -12,9 +14,28 @@ void ev__grow_pending(struct ev__plevel *l)
     l->q = (struct ev__pending *)ev__grow(l->q, &l->cap, l->cnt + 1, sizeof(struct ev__pending));
 }
 
+static void pending_none_cb(EV_P_ ev_watcher *w, int revents)
+{
+    (void)w;
+    (void)revents;
+#if EV_MULTIPLICITY
+    (void)loop;
+#endif
+}
+
+void ev__pending_init(struct ev_loop *loop)
+{
+    ev_init(&loop->pending_none, pending_none_cb);
+}
+
+void ev__feed_out(struct ev_loop *loop, ev_watcher *w, int revents)
+{
+    ev__feed(loop, w, revents);
+}
+
 void ev__clear_pending(struct ev_loop *loop, ev_watcher *w)
 {
-    loop->pq[EV__PRI(w)].q[w->pending - 1].w = NULL;
+    loop->pq[EV__PRI(w)].q[w->pending - 1].w = &loop->pending_none;
     w->pending = 0;
 }
 
@@ -29,9 +50,9 @@ void ev__pending_reverse_since(struct ev_loop *loop, const struct ev__pending_ma
             struct ev__pending t = *a;
             *a = *b;
             *b = t;
-            if (a->w)
+            if (a->w != &loop->pending_none)
                 a->w->pending = (int)(a - l->q) + 1;
-            if (b->w)
+            if (b->w != &loop->pending_none)
                 b->w->pending = (int)(b - l->q) + 1;
         }
     }
@@ -66,7 +87,7 @@ int ev_clear_pending(EV_P_ void *w_) EV_NOEXCEPT
         return 0;
     struct ev__pending *p = &loop->pq[EV__PRI(w)].q[w->pending - 1];
     int revents = p->events;
-    p->w = NULL;
+    p->w = &loop->pending_none;
     w->pending = 0;
     return revents;
 }
@@ -96,13 +117,11 @@ static inline int invoke_last(struct ev_loop *loop, struct ev__plevel *l, int pr
     /* Copy out: the callback may queue into this very slot. */
     ev_watcher *w = l->q[n].w;
     int revents = l->q[n].events;
-    if (EV__LIKELY(w != NULL)) {
 #if EV_VERIFY >= 3
-        ev_verify(EV_A);
+    ev_verify(EV_A);
 #endif
-        w->pending = 0;
-        EV_CB_INVOKE(w, revents);
-    }
+    w->pending = 0; /* pending_none's too: it is never queued */
+    EV_CB_INVOKE(w, revents);
     return n;
 }
 
@@ -113,8 +132,29 @@ static inline int invoke_last(struct ev_loop *loop, struct ev__plevel *l, int pr
 static EV__NOINLINE void invoke_level(struct ev_loop *loop, struct ev__plevel *l, int pri,
                                       unsigned int mask)
 {
-    while (invoke_last(loop, l, pri, mask) && loop->pending_mask == mask)
-        ;
+    size_t n; /* from an unsigned count: no sign extension */
+    while ((n = (size_t)(unsigned int)l->cnt - 1u) != 0) {
+        l->cnt = (int)n;
+        /* Copy out: the callback may queue into this very slot. */
+        struct ev__pending *p = l->q + n;
+        ev_watcher *w = p->w;
+#if EV_VERIFY >= 3
+        ev_verify(EV_A);
+#endif
+        w->pending = 0;
+        EV_CB_INVOKE(w, p->events);
+        if (loop->pending_mask != mask)
+            return;
+    }
+    /* The level's last entry. */
+    l->cnt = 0;
+    loop->pending_mask = mask ^ (1u << pri);
+    ev_watcher *w = l->q->w;
+#if EV_VERIFY >= 3
+    ev_verify(EV_A);
+#endif
+    w->pending = 0;
+    EV_CB_INVOKE(w, l->q->events);
 }
 
 void ev_invoke_pending(EV_P)

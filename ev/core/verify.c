@@ -49,7 +49,8 @@ void ev_verify(EV_P) EV_NOEXCEPT
             mask |= 1u << p;
         for (int i = 0; i < loop->pq[p].cnt; ++i) {
             ev_watcher *w = loop->pq[p].q[i].w;
-            if (w)
+            CHECK(w != NULL, "pending slot without a watcher");
+            if (w != &loop->pending_none)
                 CHECK(w->pending == i + 1, "pending watcher's slot does not match");
         }
         verify_wlist(&loop->idles[p]);

@@ -507,6 +507,97 @@ TEST_P(IoTest, HundredFdsReadyAtOnce)
     }
 }
 
+// One poll reporting many fds whose watchers have every priority, some of them already
+// pending (fed before the poll) and more than the queues' first capacity: each watcher runs
+// once, with its events merged into what it was fed; priorities from the highest down; within
+// a priority, what was queued before the poll runs after what the poll queued (the last queued
+// runs first, as in libev); the loop's invariants hold inside every callback. An invoke
+// callback that defers (as programs that hand callbacks to another thread have) keeps what was
+// fed queued across the poll.
+struct Invocation {
+    int priority, index, revents;
+};
+std::vector<Invocation> *g_order;
+struct ev_loop *g_order_loop;
+
+void OrderCb(struct ev_loop *l, ev_io *w, int revents)
+{
+    ev_verify(l);
+    g_order->push_back({ev_priority(w), static_cast<int>(reinterpret_cast<intptr_t>(w->data)),
+                        revents});
+}
+
+TEST_P(IoTest, OneBatchOfEventsKeepsPrioritiesAndMergesWithWhatWasFed)
+{
+    constexpr int N = 60; // fds; two watchers on every third one
+    std::vector<std::array<int, 2>> pairs(N);
+    std::vector<ev_io> ws(N + N / 3);
+    std::vector<Invocation> order;
+    g_order = &order;
+    for (int i = 0; i < N; ++i) {
+        SocketPair(pairs[i].data());
+        WriteByte(pairs[i][1]);
+    }
+    for (size_t k = 0; k < ws.size(); ++k) {
+        int fd = pairs[k < N ? k : (k - N) * 3][0];
+        ev_io_init(&ws[k], OrderCb, fd, EV_READ);
+        // Mostly priority 0 (the common case), every priority present.
+        ev_set_priority(&ws[k], k % 4 ? 0 : static_cast<int>(k / 4 % 5) - 2);
+        ws[k].data = reinterpret_cast<void *>(static_cast<intptr_t>(k));
+        ev_io_start(loop, &ws[k]);
+    }
+    // The fds stay ready (nobody reads). With invocation deferred, polls queue every watcher
+    // (kqueue reports as many fds per poll as its event array holds: as many polls as it
+    // takes; a watcher reported again merges into its entry).
+    auto poll_all_deferred = [&] {
+        ev_set_invoke_pending_cb(loop, [](struct ev_loop *) {});
+        for (int i = 0; i < 100 && ev_pending_count(loop) < ws.size(); ++i)
+            ev_run(loop, EVRUN_NOWAIT);
+        ev_set_invoke_pending_cb(loop, ev_invoke_pending);
+        ev_verify(loop);
+        EXPECT_EQ(order.size(), 0u);
+        EXPECT_EQ(ev_pending_count(loop), ws.size());
+    };
+    // The first round grows the queues; the second finds them empty with room.
+    for (int round = 0; round < 2; ++round) {
+        poll_all_deferred();
+        ev_invoke_pending(loop);
+        EXPECT_EQ(order.size(), ws.size()) << "round " << round << ": every watcher once";
+        EXPECT_EQ(ev_pending_count(loop), 0u);
+        order.clear();
+    }
+    const int fed[] = {1, 4, 9, 30, N + 2}; // priorities 0, -2, 0, 0 and (k = 62) 0
+    for (int k : fed)
+        ev_feed_event(loop, &ws[k], EV_CUSTOM);
+    poll_all_deferred();
+    ev_invoke_pending(loop);
+    g_order = nullptr;
+
+    ASSERT_EQ(order.size(), ws.size()) << "every watcher once";
+    std::vector<int> seen(ws.size(), 0);
+    for (size_t i = 0; i < order.size(); ++i) {
+        const Invocation &v = order[i];
+        ++seen[v.index];
+        bool was_fed = std::find(std::begin(fed), std::end(fed), v.index) != std::end(fed);
+        EXPECT_EQ(v.revents, was_fed ? EV_READ | EV_CUSTOM : EV_READ) << "watcher " << v.index;
+        if (i)
+            EXPECT_LE(v.priority, order[i - 1].priority) << "the highest priority first";
+        if (i && !was_fed && v.priority == order[i - 1].priority) {
+            bool prev_fed = std::find(std::begin(fed), std::end(fed), order[i - 1].index) !=
+                            std::end(fed);
+            EXPECT_FALSE(prev_fed) << "fed before the poll, so run after the poll's own";
+        }
+    }
+    for (size_t k = 0; k < ws.size(); ++k)
+        EXPECT_EQ(seen[k], 1) << "watcher " << k;
+    for (auto &w : ws)
+        ev_io_stop(loop, &w);
+    for (auto &p : pairs) {
+        close(p[0]);
+        close(p[1]);
+    }
+}
+
 TEST_P(IoTest, PeerCloseGivesReadAndWriteSeesEpipe)
 {
     int sv[2];
