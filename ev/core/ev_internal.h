@@ -285,6 +285,7 @@ int ev__win32_send(int fd, const void *buf, int len);
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* memcpy: ev__batch_takes */
 #include <sys/types.h>
 
 #if !EV_MULTIPLICITY
