@@ -81,18 +81,23 @@ static void poll_poll(struct ev_loop *loop, ev_tstamp timeout)
             ev__syserr("(libev) poll");
         return;
     }
+    struct ev__batch b;
+    ev__batch_begin(loop, &b);
     for (struct pollfd *p = s->pfds; n > 0 && p < s->pfds + s->cnt; ++p) {
         if (!p->revents)
             continue;
         --n;
         if (EV__UNLIKELY(p->revents & POLLNVAL)) {
+            ev__batch_end(loop, &b); /* the kill feeds the queues itself */
             ev__fd_kill(loop, p->fd); /* closed under us */
+            ev__batch_begin(loop, &b);
             continue;
         }
-        ev__fd_event(loop, p->fd,
-                     (p->revents & (POLLIN | POLLERR | POLLHUP) ? EV_READ : 0) |
-                         (p->revents & (POLLOUT | POLLERR | POLLHUP) ? EV_WRITE : 0));
+        ev__batch_fd_feed(loop, &b, &loop->fds[p->fd],
+                          (p->revents & (POLLIN | POLLERR | POLLHUP) ? EV_READ : 0) |
+                              (p->revents & (POLLOUT | POLLERR | POLLHUP) ? EV_WRITE : 0));
     }
+    ev__batch_end(loop, &b);
 }
 
 const struct ev__backend ev__backend_poll = {

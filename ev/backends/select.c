@@ -117,6 +117,8 @@ static void select_poll(struct ev_loop *loop, ev_tstamp timeout)
             ev__syserr("(libev) select");
         return;
     }
+    struct ev__batch batch;
+    ev__batch_begin(loop, &batch);
     for (int w = 0; n > 0 && w < words; ++w) {
         word_t r = s->rout[w], wr = s->wout[w];
         word_t any = r | wr;
@@ -126,9 +128,10 @@ static void select_poll(struct ev_loop *loop, ev_tstamp timeout)
             any &= ~bit;
             int ev = (r & bit ? EV_READ : 0) | (wr & bit ? EV_WRITE : 0);
             n -= (ev & EV_READ ? 1 : 0) + (ev & EV_WRITE ? 1 : 0);
-            ev__fd_event(loop, w * WBITS + b, ev);
+            ev__batch_fd_feed(loop, &batch, &loop->fds[w * WBITS + b], ev);
         }
     }
+    ev__batch_end(loop, &batch);
 }
 
 const struct ev__backend ev__backend_select = {
