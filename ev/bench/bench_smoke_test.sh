@@ -32,4 +32,5 @@ for p in bench_ev bench_event; do
     check $p heap.io memory n=100
 done
 check bench_ev ns.idle idle n=1000
+check bench_ev ns.reset reset n=1000 resets=10000 floor=1
 exit $fail
