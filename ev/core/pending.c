@@ -106,23 +106,20 @@ unsigned int ev_pending_count(EV_P) EV_NOEXCEPT
     return n;
 }
 
-/* Invokes the last entry of level l (priority pri); mask is the current
- * pending mask. Returns the entries left on the level. */
-static inline int invoke_last(struct ev_loop *loop, struct ev__plevel *l, int pri,
-                              unsigned int mask)
+/* Invokes the only entry of level l (priority pri); mask is the current pending mask. */
+static inline void invoke_single(struct ev_loop *loop, struct ev__plevel *l, int pri,
+                                 unsigned int mask)
 {
-    int n = --l->cnt;
-    if (!n)
-        loop->pending_mask = mask ^ (1u << pri); /* that bit was set */
+    l->cnt = 0;
+    loop->pending_mask = mask ^ (1u << pri); /* that bit was set */
     /* Copy out: the callback may queue into this very slot. */
-    ev_watcher *w = l->q[n].w;
-    int revents = l->q[n].events;
+    ev_watcher *w = l->q->w;
+    int revents = l->q->events;
 #if EV_VERIFY >= 3
     ev_verify(EV_A);
 #endif
     w->pending = 0; /* pending_none's too: it is never queued */
     EV_CB_INVOKE(w, revents);
-    return n;
 }
 
 /* A level with several entries: taken from its end for as long as the
@@ -166,6 +163,6 @@ void ev_invoke_pending(EV_P)
         if (l->cnt > 1)
             invoke_level(loop, l, pri, mask);
         else
-            invoke_last(loop, l, pri, mask);
+            invoke_single(loop, l, pri, mask); /* a set bit means at least one entry */
     }
 }

@@ -49,24 +49,33 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 static void start_child(struct ev_loop *loop)
 {
     fflush(stdout); /* nothing buffered may be written twice */
+    /* Every signal blocked across the fork: a SIGTERM passed on to the child before it has reset
+     * its dispositions would otherwise run ev's handler (inherited) and be lost, and the command
+     * would never see it. Blocked, it waits for the child's SIG_DFL. */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
     pid_t pid = fork();
     if (pid < 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
         perror("supervisor: fork");
         exit_status = 1;
         ev_break(loop, EVBREAK_ALL);
         return;
     }
     if (pid == 0) {
-        /* The child: signals back to their defaults (ev caught or blocked some), then exec. */
+        /* The child: signals back to their defaults (ev caught or blocked some), then unblocked
+         * (what ev blocked too), then exec. */
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
         execvp(command[0], command);
         fprintf(stderr, "supervisor: %s: %s\n", command[0], strerror(errno));
         _exit(127);
     }
+    sigprocmask(SIG_SETMASK, &old, NULL);
     child_pid = pid;
     started_at = ev_now(loop);
     /* Started after the fork: a child that exits at once is still seen, as the default loop

@@ -518,7 +518,6 @@ struct Invocation {
     int priority, index, revents;
 };
 std::vector<Invocation> *g_order;
-struct ev_loop *g_order_loop;
 
 void OrderCb(struct ev_loop *l, ev_io *w, int revents)
 {
