@@ -228,9 +228,12 @@ TEST_P(AsyncTest, EightLoopsInEightThreads)
     };
     std::vector<PerLoop> pl(kLoops);
     unsigned backend = GetParam();
+    // A loop is destroyed only once every ev_async_send to it has returned: the last send's
+    // callback may run (and end ev_run) before that send is back in the sending thread.
+    std::atomic<bool> sent_all{false};
     std::vector<std::thread> th;
     for (int i = 0; i < kLoops; ++i)
-        th.emplace_back([&pl, i, backend] {
+        th.emplace_back([&pl, &sent_all, i, backend] {
             PerLoop &p = pl[i];
             p.loop = ev_loop_new(EVFLAG_NOENV | backend);
             ev_async_init(&p.a, [](struct ev_loop *l, ev_async *w, int) {
@@ -258,6 +261,8 @@ TEST_P(AsyncTest, EightLoopsInEightThreads)
             ev_timer_stop(p.loop, &dl);
             ev_timer_stop(p.loop, &p.t);
             ev_async_stop(p.loop, &p.a);
+            while (!sent_all.load())
+                std::this_thread::yield();
             ev_loop_destroy(p.loop);
         });
     for (auto &p : pl)
@@ -271,6 +276,7 @@ TEST_P(AsyncTest, EightLoopsInEightThreads)
             while (p.received.load() <= k)
                 std::this_thread::yield();
         }
+    sent_all = true;
     for (auto &t : th)
         t.join();
     for (auto &p : pl)
