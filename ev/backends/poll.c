@@ -88,7 +88,7 @@ static void poll_poll(struct ev_loop *loop, ev_tstamp timeout)
             continue;
         --n;
         if (EV__UNLIKELY(p->revents & POLLNVAL)) {
-            ev__batch_end(loop, &b); /* the kill feeds the queues itself */
+            ev__batch_end(loop, &b);  /* the kill feeds the queues itself */
             ev__fd_kill(loop, p->fd); /* closed under us */
             ev__batch_begin(loop, &b);
             continue;

@@ -749,10 +749,8 @@ static inline int ev__batch_takes(const ev_watcher *w)
     return !w->pending;
 #elif EV__BATCH_PRI == 0
     /* pending and priority side by side (ev.h): one 8-byte test */
-    typedef char ev__priority_follows_pending[offsetof(ev_watcher, priority) ==
-                                                      offsetof(ev_watcher, pending) + sizeof(int)
-                                                  ? 1
-                                                  : -1];
+    typedef char ev__priority_follows_pending
+        [offsetof(ev_watcher, priority) == offsetof(ev_watcher, pending) + sizeof(int) ? 1 : -1];
     (void)sizeof(ev__priority_follows_pending);
     uint64_t both;
     memcpy(&both, &w->pending, sizeof both);

@@ -85,10 +85,8 @@ int ev_clear_pending(EV_P_ void *w_) EV_NOEXCEPT
     ev_watcher *w = (ev_watcher *)w_;
     if (!w->pending)
         return 0;
-    struct ev__pending *p = &loop->pq[EV__PRI(w)].q[w->pending - 1];
-    int revents = p->events;
-    p->w = &loop->pending_none;
-    w->pending = 0;
+    int revents = loop->pq[EV__PRI(w)].q[w->pending - 1].events;
+    ev__clear_pending(loop, w);
     return revents;
 }
 
@@ -143,15 +141,7 @@ static EV__NOINLINE void invoke_level(struct ev_loop *loop, struct ev__plevel *l
         if (loop->pending_mask != mask)
             return;
     }
-    /* The level's last entry. */
-    l->cnt = 0;
-    loop->pending_mask = mask ^ (1u << pri);
-    ev_watcher *w = l->q->w;
-#if EV_VERIFY >= 3
-    ev_verify(EV_A);
-#endif
-    w->pending = 0;
-    EV_CB_INVOKE(w, l->q->events);
+    invoke_single(loop, l, pri, mask); /* the level's last entry */
 }
 
 void ev_invoke_pending(EV_P)

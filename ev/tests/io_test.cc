@@ -522,8 +522,8 @@ std::vector<Invocation> *g_order;
 void OrderCb(struct ev_loop *l, ev_io *w, int revents)
 {
     ev_verify(l);
-    g_order->push_back({ev_priority(w), static_cast<int>(reinterpret_cast<intptr_t>(w->data)),
-                        revents});
+    g_order->push_back(
+        {ev_priority(w), static_cast<int>(reinterpret_cast<intptr_t>(w->data)), revents});
 }
 
 TEST_P(IoTest, OneBatchOfEventsKeepsPrioritiesAndMergesWithWhatWasFed)
@@ -582,8 +582,8 @@ TEST_P(IoTest, OneBatchOfEventsKeepsPrioritiesAndMergesWithWhatWasFed)
         if (i)
             EXPECT_LE(v.priority, order[i - 1].priority) << "the highest priority first";
         if (i && !was_fed && v.priority == order[i - 1].priority) {
-            bool prev_fed = std::find(std::begin(fed), std::end(fed), order[i - 1].index) !=
-                            std::end(fed);
+            bool prev_fed =
+                std::find(std::begin(fed), std::end(fed), order[i - 1].index) != std::end(fed);
             EXPECT_FALSE(prev_fed) << "fed before the poll, so run after the poll's own";
         }
     }
